@@ -1,0 +1,86 @@
+// Package lead holds the lead domain model shared by the store, routing, the SLA clock and the CEL
+// environment: plain Go with no Kubernetes or SQL in it.
+package lead
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Stage is where a lead stands in the marketing-to-sales handoff.
+type Stage string
+
+const (
+	StageNew          Stage = "new"
+	StageQualified    Stage = "qualified"
+	StageDisqualified Stage = "disqualified"
+	StageRouted       Stage = "routed"
+	StageTouched      Stage = "touched"
+	StageAccepted     Stage = "accepted"
+	StageRejected     Stage = "rejected"
+	StageWon          Stage = "won"
+	StageLost         Stage = "lost"
+)
+
+// Stages lists every stage in lifecycle order.
+var Stages = []Stage{
+	StageNew, StageQualified, StageDisqualified, StageRouted, StageTouched,
+	StageAccepted, StageRejected, StageWon, StageLost,
+}
+
+// Lead is one lead as the store holds it. Email and Name are personal data: they never leave the store
+// and the HTTP API, so they must not appear in logs, events, status or metric labels.
+type Lead struct {
+	ID         string `json:"id"`
+	ExternalID string `json:"externalId,omitempty"`
+
+	Email string `json:"email,omitempty"`
+	Name  string `json:"name,omitempty"`
+
+	Company   string `json:"company,omitempty"`
+	Domain    string `json:"domain,omitempty"`
+	Country   string `json:"country,omitempty"`
+	Industry  string `json:"industry,omitempty"`
+	Employees int64  `json:"employees,omitempty"`
+
+	Source   string `json:"source,omitempty"`
+	Campaign string `json:"campaign,omitempty"`
+	Score    int64  `json:"score"`
+
+	// Attributes are free-form fields a marketing tool sends along; routing rules read them as a map.
+	Attributes map[string]any `json:"attributes,omitempty"`
+
+	Stage  Stage  `json:"stage"`
+	Owner  string `json:"owner,omitempty"`
+	Team   string `json:"team,omitempty"`
+	Policy string `json:"policy,omitempty"`
+
+	// Reason carries the rejection or disqualification reason that goes back to marketing.
+	Reason string `json:"reason,omitempty"`
+	// Amount is the deal amount of a won lead, in the account's currency minor-free units.
+	Amount float64 `json:"amount,omitempty"`
+
+	ReassignmentCount int `json:"reassignmentCount"`
+
+	CreatedAt     time.Time  `json:"createdAt"`
+	UpdatedAt     time.Time  `json:"updatedAt"`
+	QualifiedAt   *time.Time `json:"qualifiedAt,omitempty"`
+	RoutedAt      *time.Time `json:"routedAt,omitempty"`
+	TouchedAt     *time.Time `json:"touchedAt,omitempty"`
+	AcceptedAt    *time.Time `json:"acceptedAt,omitempty"`
+	RejectedAt    *time.Time `json:"rejectedAt,omitempty"`
+	ClosedAt      *time.Time `json:"closedAt,omitempty"`
+	FirstTouchDue *time.Time `json:"firstTouchDue,omitempty"`
+	AcceptanceDue *time.Time `json:"acceptanceDue,omitempty"`
+
+	// Version increases by one on every change; writers use it for optimistic concurrency.
+	Version int64 `json:"version"`
+}
+
+// AttributesJSON renders Attributes for storage; nil becomes an empty object.
+func (l *Lead) AttributesJSON() ([]byte, error) {
+	if l.Attributes == nil {
+		return []byte("{}"), nil
+	}
+	return json.Marshal(l.Attributes)
+}
