@@ -1,0 +1,60 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/leadops/leadops/internal/store"
+	"github.com/leadops/leadops/internal/validate"
+)
+
+// accountRequest is the body of PUT /v1/accounts/{domain}; the domain comes from the path.
+type accountRequest struct {
+	Name  string `json:"name,omitempty"`
+	Owner string `json:"owner"`
+}
+
+func (s *Server) upsertAccount(w http.ResponseWriter, r *http.Request) error {
+	var req accountRequest
+	if err := s.decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	a := store.Account{Domain: r.PathValue("domain"), Name: req.Name, Owner: req.Owner, UpdatedAt: s.opts.Clock().UTC()}
+	if errs := validate.Account("", a); len(errs) > 0 {
+		return invalid(errs)
+	}
+	if err := s.store.UpsertAccount(r.Context(), a); err != nil {
+		return err
+	}
+	stored, err := s.store.GetAccount(r.Context(), a.Domain)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, stored)
+	return nil
+}
+
+func (s *Server) getAccount(w http.ResponseWriter, r *http.Request) error {
+	domain := r.PathValue("domain")
+	a, err := s.store.GetAccount(r.Context(), domain)
+	if errors.Is(err, store.ErrNotFound) {
+		return &apiError{status: http.StatusNotFound, msg: fmt.Sprintf("no account for domain %q", domain)}
+	}
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, a)
+	return nil
+}
+
+// healthz is unauthenticated so kubelet probes need no token; it says only whether the store answers.
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
+	if err := s.store.Ping(r.Context()); err != nil {
+		s.log.Error(err, "health check: the store does not answer")
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+		return nil
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	return nil
+}

@@ -1,0 +1,79 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/leadops/leadops/internal/store"
+	"github.com/leadops/leadops/internal/validate"
+)
+
+// apiError is an error with the HTTP status and the message the caller sees.
+type apiError struct {
+	status int
+	msg    string
+	fields validate.Errors
+}
+
+func (e *apiError) Error() string { return e.msg }
+
+// errorBody is the JSON shape of every error response.
+type errorBody struct {
+	Error  string                `json:"error"`
+	Fields []validate.FieldError `json:"fields,omitempty"`
+}
+
+func badRequest(msg string, fields ...validate.FieldError) *apiError {
+	return &apiError{status: http.StatusBadRequest, msg: msg, fields: fields}
+}
+
+func invalid(errs validate.Errors) *apiError {
+	return &apiError{status: http.StatusUnprocessableEntity, msg: "the request is not valid: " + errs.Error(), fields: errs}
+}
+
+func writeError(w http.ResponseWriter, e *apiError) {
+	writeJSON(w, e.status, errorBody{Error: e.msg, Fields: e.fields})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "no-store") // responses carry personal data
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+// handle adapts a handler that returns an error: store errors become the matching status, anything
+// unexpected becomes a 500 whose details go to the log only.
+func (s *Server) handle(f func(http.ResponseWriter, *http.Request) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		err := f(w, r)
+		if err == nil {
+			return
+		}
+		var ae *apiError
+		var te transitionError
+		switch {
+		case errors.As(err, &ae):
+		case errors.As(err, &te):
+			// The store's message names the current stage and the allowed ones: exactly what the
+			// caller needs to fix the call.
+			ae = &apiError{status: http.StatusConflict, msg: err.Error()}
+		case errors.Is(err, store.ErrNotFound):
+			ae = &apiError{status: http.StatusNotFound, msg: "not found"}
+		case errors.Is(err, store.ErrConflict):
+			ae = &apiError{status: http.StatusConflict, msg: store.ErrConflict.Error()}
+		case errors.Is(err, store.ErrBadCursor):
+			ae = badRequest("the cursor is not valid; start again without one",
+				validate.FieldError{Path: "cursor", Message: "is not a cursor returned by this API"})
+		default:
+			// Store errors describe queries and constraints, not row values, so they are safe to log.
+			s.log.Error(err, "request failed", "route", r.Pattern)
+			ae = &apiError{status: http.StatusInternalServerError, msg: "internal error; the request may be retried"}
+		}
+		writeError(w, ae)
+	})
+}

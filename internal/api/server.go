@@ -1,0 +1,157 @@
+// Package api is the lead store's HTTP API: marketing tools and reps create and upsert leads, record
+// activities and read a lead's audit trail through it; leadctl is its command-line client. It speaks JSON
+// over net/http, authenticates every call except /healthz with bearer tokens read from a file, and refuses
+// malformed input before anything reaches the store.
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/go-logr/logr"
+
+	"github.com/leadops/leadops/internal/store"
+)
+
+// Defaults for Options fields left zero.
+const (
+	DefaultAddr                = ":8082"
+	DefaultMaxBodyBytes        = 4 << 20 // a batch of 1,000 leads with attributes fits comfortably
+	DefaultTokenReloadInterval = time.Second
+	DefaultShutdownTimeout     = 10 * time.Second
+	// MaxBatchSize bounds one batch upsert: one transaction must stay short for the store's other users.
+	MaxBatchSize = 1000
+	// DefaultPageSize and MaxPageSize bound list pages.
+	DefaultPageSize = 50
+	MaxPageSize     = 500
+)
+
+// Options configure a Server.
+type Options struct {
+	// Addr is the listen address used by Start, e.g. ":8082" or "127.0.0.1:0".
+	Addr string
+	// TokenFile holds the accepted bearer tokens, one per line, optionally as name:token (see tokens.go).
+	TokenFile string
+	// TokenReloadInterval is how often the token file is re-read; a Secret update lands within it.
+	TokenReloadInterval time.Duration
+	// MaxBodyBytes bounds a request body; larger bodies get 413.
+	MaxBodyBytes int64
+	// Clock stamps activities and accounts; tests pin it.
+	Clock func() time.Time
+	// Logger receives one line per request and every internal error; never personal data.
+	Logger logr.Logger
+	// ShutdownTimeout bounds how long Start waits for in-flight requests when its context ends.
+	ShutdownTimeout time.Duration
+}
+
+// Server serves the API. It is an http.Handler and a controller-runtime manager.Runnable.
+type Server struct {
+	store  store.Store
+	opts   Options
+	log    logr.Logger
+	tokens *tokenFile
+	mux    *http.ServeMux
+	// publicPaths are served without a token (only /healthz); exact paths, no wildcards.
+	publicPaths map[string]struct{}
+
+	// listening, when set, is told the bound address once Start listens (tests use port 0).
+	listening func(net.Addr)
+}
+
+// NewServer checks the options, loads the token file once (a missing or unreadable file is an error at
+// start, so a misconfigured deployment fails loudly instead of answering 401 forever) and builds the
+// routes.
+func NewServer(st store.Store, opts Options) (*Server, error) {
+	if st == nil {
+		return nil, errors.New("api: a store is required")
+	}
+	if opts.TokenFile == "" {
+		return nil, errors.New("api: a token file is required: the API never runs without authentication")
+	}
+	if opts.Addr == "" {
+		opts.Addr = DefaultAddr
+	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if opts.TokenReloadInterval <= 0 {
+		opts.TokenReloadInterval = DefaultTokenReloadInterval
+	}
+	if opts.ShutdownTimeout <= 0 {
+		opts.ShutdownTimeout = DefaultShutdownTimeout
+	}
+	if opts.Clock == nil {
+		opts.Clock = time.Now
+	}
+	log := opts.Logger.WithName("api")
+	tf, err := loadTokenFile(opts.TokenFile, opts.TokenReloadInterval, log)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{store: st, opts: opts, log: log, tokens: tf}
+	s.mux = http.NewServeMux()
+	s.publicPaths = map[string]struct{}{}
+	for _, rt := range s.routes() {
+		s.mux.Handle(rt.Pattern(), rt.handler)
+		if rt.public {
+			s.publicPaths[rt.path] = struct{}{}
+		}
+	}
+	return s, nil
+}
+
+// NotifyListening registers f to be called with the bound address once Start listens.
+func (s *Server) NotifyListening(f func(net.Addr)) { s.listening = f }
+
+// Start listens on Options.Addr and serves until ctx ends, then shuts down gracefully: it stops
+// accepting, lets in-flight requests finish within ShutdownTimeout, and returns nil. It satisfies
+// controller-runtime's manager.Runnable, so the manager can run the API next to the controllers.
+func (s *Server) Start(ctx context.Context) error {
+	ln, err := net.Listen("tcp", s.opts.Addr)
+	if err != nil {
+		return fmt.Errorf("api: listen on %s: %w", s.opts.Addr, err)
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Serve is Start on a listener the caller opened.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		BaseContext:       func(net.Listener) context.Context { return ctx },
+	}
+	if s.listening != nil {
+		s.listening(ln.Addr())
+	}
+	s.log.Info("serving the lead API", "addr", ln.Addr().String())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("api: serve: %w", err)
+	case <-ctx.Done():
+	}
+	// The manager's context is already done; shutdown needs a fresh one to give requests time to finish.
+	sctx, cancel := context.WithTimeout(context.Background(), s.opts.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		_ = srv.Close()
+		return fmt.Errorf("api: shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("api: serve: %w", err)
+	}
+	return nil
+}
+
+// NeedLeaderElection is false: every replica serves the API, not just the leader.
+func (s *Server) NeedLeaderElection() bool { return false }

@@ -1,0 +1,99 @@
+package validate
+
+import (
+	"net/mail"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Length limits. They are generous for real data and small enough that one lead cannot bloat the store.
+const (
+	MaxIDLength      = 200
+	MaxNameLength    = 200
+	MaxEmailLength   = 254 // RFC 5321 path limit
+	MaxDomainLength  = 253
+	MaxShortText     = 200 // company, country, industry, source, campaign, owner, account name
+	MaxReasonLength  = 1000
+	MaxAttributes    = 50
+	MaxAttributeKey  = 64
+	MaxAttributeJSON = 16 << 10
+)
+
+// text checks a free-text field: valid UTF-8, no control characters, no surrounding blanks, at most max
+// runes. required says whether the empty string is refused.
+func (c *collector) text(field, v string, max int, required bool) {
+	if v == "" {
+		if required {
+			c.add(field, "is required")
+		}
+		return
+	}
+	if !utf8.ValidString(v) {
+		c.add(field, "is not valid UTF-8")
+		return
+	}
+	if n := utf8.RuneCountInString(v); n > max {
+		c.add(field, "is too long (%d characters, at most %d)", n, max)
+		return
+	}
+	if strings.TrimSpace(v) != v {
+		c.add(field, "must not start or end with blanks")
+		return
+	}
+	if strings.IndexFunc(v, unicode.IsControl) >= 0 {
+		c.add(field, "must not contain control characters")
+	}
+}
+
+// email checks a bare address (no display name, no angle brackets).
+func (c *collector) email(field, v string) {
+	if v == "" {
+		return
+	}
+	if len(v) > MaxEmailLength {
+		c.add(field, "is too long (%d bytes, at most %d)", len(v), MaxEmailLength)
+		return
+	}
+	addr, err := mail.ParseAddress(v)
+	if err != nil || addr.Address != v || addr.Name != "" || !strings.Contains(v[strings.LastIndexByte(v, '@')+1:], ".") {
+		c.add(field, "is not a valid email address (expected a bare address like name@example.com)")
+	}
+}
+
+// domain checks a DNS name in lower case without scheme, path or trailing dot: account matching compares
+// domains byte for byte, so "Acme.com" and "acme.com." would silently never match.
+func (c *collector) domain(field, v string, required bool) {
+	if v == "" {
+		if required {
+			c.add(field, "is required")
+		}
+		return
+	}
+	if len(v) > MaxDomainLength {
+		c.add(field, "is too long (%d characters, at most %d)", len(v), MaxDomainLength)
+		return
+	}
+	if !isDomain(v) {
+		c.add(field, "is not a valid domain name (expected lower-case letters, digits, '-' and dots, like example.com)")
+	}
+}
+
+func isDomain(v string) bool {
+	labels := strings.Split(v, ".")
+	if len(labels) < 2 {
+		return false
+	}
+	for _, l := range labels {
+		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(l); i++ {
+			b := l[i]
+			if !(b >= 'a' && b <= 'z' || b >= '0' && b <= '9' || b == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
