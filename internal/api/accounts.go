@@ -9,14 +9,14 @@ import (
 	"github.com/leadops/leadops/internal/validate"
 )
 
-// accountRequest is the body of PUT /v1/accounts/{domain}; the domain comes from the path.
-type accountRequest struct {
+// AccountRequest is the body of PUT /v1/accounts/{domain}; the domain comes from the path.
+type AccountRequest struct {
 	Name  string `json:"name,omitempty"`
 	Owner string `json:"owner"`
 }
 
 func (s *Server) upsertAccount(w http.ResponseWriter, r *http.Request) error {
-	var req accountRequest
+	var req AccountRequest
 	if err := s.decodeJSON(w, r, &req); err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/leadops/leadops/internal/store"
@@ -18,8 +19,8 @@ type apiError struct {
 
 func (e *apiError) Error() string { return e.msg }
 
-// errorBody is the JSON shape of every error response.
-type errorBody struct {
+// ErrorBody is the JSON shape of every error response.
+type ErrorBody struct {
 	Error  string                `json:"error"`
 	Fields []validate.FieldError `json:"fields,omitempty"`
 }
@@ -33,7 +34,7 @@ func invalid(errs validate.Errors) *apiError {
 }
 
 func writeError(w http.ResponseWriter, e *apiError) {
-	writeJSON(w, e.status, errorBody{Error: e.msg, Fields: e.fields})
+	writeJSON(w, e.status, ErrorBody{Error: e.msg, Fields: e.fields})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -54,14 +55,24 @@ func (s *Server) handle(f func(http.ResponseWriter, *http.Request) error) http.H
 		if err == nil {
 			return
 		}
-		var ae *apiError
-		var te transitionError
+		var (
+			ae *apiError
+			te *store.TransitionError
+			ie *store.ItemError
+			fe *store.FieldError
+		)
 		switch {
 		case errors.As(err, &ae):
 		case errors.As(err, &te):
 			// The store's message names the current stage and the allowed ones: exactly what the
 			// caller needs to fix the call.
 			ae = &apiError{status: http.StatusConflict, msg: err.Error()}
+		case errors.As(err, &ie) && errors.As(err, &fe):
+			// The API validates first, so the store's own checks firing means the two disagree:
+			// still the caller's input, so a 422 with the item's path, never a 500.
+			ae = invalid(validate.Errors{{Path: fmt.Sprintf("leads[%d].%s", ie.Index, fe.Field), Message: fe.Message}})
+		case errors.As(err, &fe):
+			ae = invalid(validate.Errors{{Path: fe.Field, Message: fe.Message}})
 		case errors.Is(err, store.ErrNotFound):
 			ae = &apiError{status: http.StatusNotFound, msg: "not found"}
 		case errors.Is(err, store.ErrConflict):

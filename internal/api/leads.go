@@ -10,18 +10,18 @@ import (
 	"github.com/leadops/leadops/internal/validate"
 )
 
-// batchRequest is the body of POST /v1/leads/batch.
-type batchRequest struct {
+// BatchRequest is the body of POST /v1/leads/batch.
+type BatchRequest struct {
 	Leads []store.LeadInput `json:"leads"`
 }
 
-// batchResponse lists the stored leads in request order.
-type batchResponse struct {
+// BatchResponse lists the stored leads in request order.
+type BatchResponse struct {
 	Leads []*lead.Lead `json:"leads"`
 }
 
-// leadWithAudit is the body of GET /v1/leads/{id}.
-type leadWithAudit struct {
+// LeadWithAudit is the body of GET /v1/leads/{id}.
+type LeadWithAudit struct {
 	Lead  *lead.Lead         `json:"lead"`
 	Audit []store.AuditEvent `json:"audit"`
 }
@@ -51,7 +51,7 @@ func (s *Server) upsertLead(w http.ResponseWriter, r *http.Request) error {
 // upsertLeads stores every lead of the batch or none: all items are validated before the single store
 // call, and the store runs that call in one transaction.
 func (s *Server) upsertLeads(w http.ResponseWriter, r *http.Request) error {
-	var req batchRequest
+	var req BatchRequest
 	if err := s.decodeJSON(w, r, &req); err != nil {
 		return err
 	}
@@ -68,7 +68,7 @@ func (s *Server) upsertLeads(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, batchResponse{Leads: ls})
+	writeJSON(w, http.StatusOK, BatchResponse{Leads: ls})
 	return nil
 }
 
@@ -104,13 +104,13 @@ func (s *Server) writeLeadWithAudit(w http.ResponseWriter, r *http.Request, l *l
 	if events == nil {
 		events = []store.AuditEvent{}
 	}
-	writeJSON(w, http.StatusOK, leadWithAudit{Lead: l, Audit: events})
+	writeJSON(w, http.StatusOK, LeadWithAudit{Lead: l, Audit: events})
 	return nil
 }
 
-// activityRequest is the body of POST /v1/leads/{id}/activities. The actor is the token's name and the
+// ActivityRequest is the body of POST /v1/leads/{id}/activities. The actor is the token's name and the
 // time is the server's clock: a caller cannot record an activity in someone else's name or back-date it.
-type activityRequest struct {
+type ActivityRequest struct {
 	Kind   store.ActivityKind `json:"kind"`
 	Reason string             `json:"reason,omitempty"`
 	Amount float64            `json:"amount,omitempty"`
@@ -118,7 +118,7 @@ type activityRequest struct {
 
 func (s *Server) recordActivity(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	var req activityRequest
+	var req ActivityRequest
 	if err := s.decodeJSON(w, r, &req); err != nil {
 		return err
 	}

@@ -13,7 +13,11 @@ const MaxScore = 1000
 
 // Lead checks one lead input. prefix is prepended to every path ("" for a single lead,
 // "leads[3]" inside a batch).
+//
+// It checks the input as the store will hold it (after store.LeadInput.Normalize trims blanks and
+// lower-cases the domain), so cosmetic differences are accepted rather than refused.
 func Lead(prefix string, in store.LeadInput) Errors {
+	in = in.Normalize()
 	c := &collector{prefix: prefix}
 	c.text("externalId", in.ExternalID, MaxIDLength, true)
 	c.email("email", in.Email)
@@ -79,16 +83,19 @@ func (c *collector) attributes(field string, attrs map[string]any) {
 	}
 }
 
+// KindList names the activity kinds callers may record, for messages.
+const KindList = "qualify, disqualify, touch, accept, reject, win, lose"
+
 // Activity checks one activity. Actor and At are set by the server, not by the caller.
 func Activity(prefix string, a store.Activity) Errors {
 	c := &collector{prefix: prefix}
 	switch a.Kind {
-	case store.ActivityTouch, store.ActivityAccept, store.ActivityLose:
+	case store.ActivityQualify, store.ActivityTouch, store.ActivityAccept, store.ActivityLose:
 		if a.Amount != 0 {
 			c.add("amount", "is only allowed when winning a lead")
 		}
 		c.text("reason", a.Reason, MaxReasonLength, false)
-	case store.ActivityReject:
+	case store.ActivityReject, store.ActivityDisqualify:
 		if a.Amount != 0 {
 			c.add("amount", "is only allowed when winning a lead")
 		}
@@ -103,9 +110,10 @@ func Activity(prefix string, a store.Activity) Errors {
 		}
 		c.text("reason", a.Reason, MaxReasonLength, false)
 	case "":
-		c.add("kind", "is required (one of touch, accept, reject, win, lose)")
+		c.add("kind", "is required (one of %s)", KindList)
 	default:
-		c.add("kind", "must be one of touch, accept, reject, win, lose")
+		// route is not here: routing sets an owner and is the controller's job (store.Update).
+		c.add("kind", "must be one of %s", KindList)
 	}
 	return c.errs
 }

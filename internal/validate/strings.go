@@ -7,14 +7,16 @@ import (
 	"unicode/utf8"
 )
 
-// Length limits. They are generous for real data and small enough that one lead cannot bloat the store.
+// Length limits in bytes (what the database columns bound), all within the store's own limits (255 bytes
+// for text, 320 for email, 1000 for a reason). Generous for real data, small enough that one lead cannot
+// bloat the store.
 const (
 	MaxIDLength      = 200
 	MaxNameLength    = 200
 	MaxEmailLength   = 254 // RFC 5321 path limit
 	MaxDomainLength  = 253
 	MaxShortText     = 200 // company, country, industry, source, campaign, owner, account name
-	MaxReasonLength  = 1000
+	MaxReasonLength  = 1000 // lead.MaxReasonLength
 	MaxAttributes    = 50
 	MaxAttributeKey  = 64
 	MaxAttributeJSON = 16 << 10
@@ -33,8 +35,8 @@ func (c *collector) text(field, v string, max int, required bool) {
 		c.add(field, "is not valid UTF-8")
 		return
 	}
-	if n := utf8.RuneCountInString(v); n > max {
-		c.add(field, "is too long (%d characters, at most %d)", n, max)
+	if len(v) > max {
+		c.add(field, "is too long (%d bytes, at most %d)", len(v), max)
 		return
 	}
 	if strings.TrimSpace(v) != v {
@@ -71,7 +73,7 @@ func (c *collector) domain(field, v string, required bool) {
 		return
 	}
 	if len(v) > MaxDomainLength {
-		c.add(field, "is too long (%d characters, at most %d)", len(v), MaxDomainLength)
+		c.add(field, "is too long (%d bytes, at most %d)", len(v), MaxDomainLength)
 		return
 	}
 	if !isDomain(v) {

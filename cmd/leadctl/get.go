@@ -1,0 +1,36 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+func runGet(ctx context.Context, e env, c *conn, args []string) int {
+	fs := newFlagSet("get", c, e.stderr)
+	external := fs.Bool("external", false, "ID is the lead's external id (from the CRM or the import file)")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return exitUsage
+	}
+	ref, err := exactlyOne(fs, pos, "lead ID")
+	if err != nil {
+		fmt.Fprintln(e.stderr, "leadctl:", err)
+		return exitUsage
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	b, err := open(ctx, e, c)
+	if err != nil {
+		fmt.Fprintln(e.stderr, "leadctl get:", err)
+		return exitUsage
+	}
+	defer b.Close()
+	l, events, err := b.Get(ctx, ref, *external)
+	if err != nil {
+		fmt.Fprintln(e.stderr, "leadctl get:", err)
+		return exitError
+	}
+	renderLead(e.stdout, l, events, time.Now())
+	return exitOK
+}

@@ -1,0 +1,93 @@
+// Command leadctl is the lead store's command-line tool for people: import a CSV export, look a lead up
+// with its history, and record what happened to it (touch, accept, reject, win, lose). It talks to the
+// HTTP API (--server) or straight to a store (--store), and can run the API standalone (serve).
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv})
+	stop()
+	os.Exit(code)
+}
+
+// env is what a command may touch of the outside world; tests pass their own.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitError = 1
+	exitUsage = 2
+)
+
+type command struct {
+	name, args, summary string
+	run                 func(ctx context.Context, e env, c *conn, args []string) int
+}
+
+func commands() []command {
+	return []command{
+		{"import", "FILE.csv", "import leads from a CSV file (all rows or none)", runImport},
+		{"get", "ID", "show a lead and its history", runGet},
+		{"list", "", "list a rep's or a team's leads", runList},
+		{"qualify", "ID", "hand a lead to sales (marketing qualified it)", activity("qualify")},
+		{"disqualify", "ID --reason TEXT", "keep a lead from sales, with the reason", activity("disqualify")},
+		{"touch", "ID", "record a contact with a lead", activity("touch")},
+		{"accept", "ID", "accept a lead for sales", activity("accept")},
+		{"reject", "ID --reason TEXT", "reject a lead back to marketing, with the reason", activity("reject")},
+		{"win", "ID --amount N", "record a won deal and its amount", activity("win")},
+		{"lose", "ID", "record a lost deal", activity("lose")},
+		{"serve", "", "run the HTTP API standalone", runServe},
+	}
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: leadctl [connection flags] COMMAND [flags] [ARGS]")
+	fmt.Fprintln(w, "\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-10s %-18s %s\n", c.name, c.args, c.summary)
+	}
+	fmt.Fprintln(w, "\nConnection flags (before or after the command):")
+	fs := newFlagSet("leadctl", &conn{}, w)
+	fs.PrintDefaults()
+	fmt.Fprintln(w, "\nRun 'leadctl COMMAND -h' for a command's flags.")
+}
+
+func run(ctx context.Context, args []string, e env) int {
+	c := &conn{}
+	fs := newFlagSet("leadctl", c, e.stderr)
+	fs.Usage = func() { usage(e.stderr) }
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if fs.NArg() == 0 {
+		usage(e.stderr)
+		return exitUsage
+	}
+	name := fs.Arg(0)
+	for _, cmd := range commands() {
+		if cmd.name == name {
+			return cmd.run(ctx, e, c, fs.Args()[1:])
+		}
+	}
+	if name == "help" {
+		usage(e.stdout)
+		return exitOK
+	}
+	fmt.Fprintf(e.stderr, "leadctl: unknown command %q\n\n", name)
+	usage(e.stderr)
+	return exitUsage
+}
