@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/leadops/leadops/internal/store"
 	"github.com/leadops/leadops/internal/validate"
@@ -20,7 +21,9 @@ func (s *Server) upsertAccount(w http.ResponseWriter, r *http.Request) error {
 	if err := s.decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	a := store.Account{Domain: r.PathValue("domain"), Name: req.Name, Owner: req.Owner, UpdatedAt: s.opts.Clock().UTC()}
+	// Lower-cased like lead domains (store.LeadInput.Normalize), or account matching would miss.
+	a := store.Account{Domain: strings.ToLower(r.PathValue("domain")), Name: strings.TrimSpace(req.Name),
+		Owner: strings.TrimSpace(req.Owner), UpdatedAt: s.opts.Clock().UTC()}
 	if errs := validate.Account("", a); len(errs) > 0 {
 		return invalid(errs)
 	}
@@ -36,7 +39,7 @@ func (s *Server) upsertAccount(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) getAccount(w http.ResponseWriter, r *http.Request) error {
-	domain := r.PathValue("domain")
+	domain := strings.ToLower(r.PathValue("domain"))
 	a, err := s.store.GetAccount(r.Context(), domain)
 	if errors.Is(err, store.ErrNotFound) {
 		return &apiError{status: http.StatusNotFound, msg: fmt.Sprintf("no account for domain %q", domain)}
