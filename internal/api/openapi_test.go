@@ -14,7 +14,7 @@ import (
 
 // openAPIDoc is the part of docs/api/openapi.yaml this test reads.
 type openAPIDoc struct {
-	OpenAPI string                                `json:"openapi"`
+	OpenAPI string                                 `json:"openapi"`
 	Paths   map[string]map[string]openAPIOperation `json:"paths"`
 }
 

@@ -15,7 +15,7 @@ const (
 	MaxNameLength    = 200
 	MaxEmailLength   = 254 // RFC 5321 path limit
 	MaxDomainLength  = 253
-	MaxShortText     = 200 // company, country, industry, source, campaign, owner, account name
+	MaxShortText     = 200  // company, country, industry, source, campaign, owner, account name
 	MaxReasonLength  = 1000 // lead.MaxReasonLength
 	MaxAttributes    = 50
 	MaxAttributeKey  = 64

@@ -164,4 +164,3 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) (in
 	}
 	return resp.StatusCode, nil
 }
-
