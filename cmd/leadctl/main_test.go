@@ -198,8 +198,8 @@ func TestGetAndActivities(t *testing.T) {
 	}
 
 	steps := []struct {
-		args       []string
-		code       int
+		args        []string
+		code        int
 		out, errOut string
 	}{
 		{[]string{"accept", l.ID}, exitError, "", `cannot accept a lead in stage "routed"; allowed from "routed": touch → touched`},
