@@ -1,0 +1,241 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// RoutingStrategy chooses a member of the target team.
+// +kubebuilder:validation:Enum=RoundRobin;Weighted;LeastLoaded;AccountOwner
+type RoutingStrategy string
+
+const (
+	// StrategyRoundRobin hands leads to available members in turn.
+	StrategyRoundRobin RoutingStrategy = "RoundRobin"
+	// StrategyWeighted hands leads out in proportion to member weights.
+	StrategyWeighted RoutingStrategy = "Weighted"
+	// StrategyLeastLoaded picks the member with the most room left under their capacity.
+	StrategyLeastLoaded RoutingStrategy = "LeastLoaded"
+	// StrategyAccountOwner gives the lead to the owner of the account its domain matches, when that
+	// owner is an available member with room; otherwise the next rule applies.
+	StrategyAccountOwner RoutingStrategy = "AccountOwner"
+)
+
+// SLAClock says which hours count toward an SLA.
+// +kubebuilder:validation:Enum=BusinessHours;WallClock
+type SLAClock string
+
+const (
+	// ClockBusinessHours counts only the target team's working hours, skipping its holidays.
+	ClockBusinessHours SLAClock = "BusinessHours"
+	// ClockWallClock counts every hour.
+	ClockWallClock SLAClock = "WallClock"
+)
+
+// Duration is a Go duration string such as "1h", "15m" or "24h".
+// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$`
+// +kubebuilder:validation:MaxLength=32
+type Duration string
+
+// LeadPolicySpec governs one segment of leads: which leads it covers, what they must meet before sales
+// takes them, who gets them, and how fast they must be handled.
+type LeadPolicySpec struct {
+	// Selector picks the leads this policy governs. Empty selects every lead. When several policies
+	// select a lead, the one with the highest priority governs it.
+	// +optional
+	Selector Expression `json:"selector,omitempty"`
+
+	// Priority orders policies whose selectors overlap; higher wins. Ties go to the policy whose
+	// namespace/name sorts first.
+	// +kubebuilder:validation:Minimum=-1000
+	// +kubebuilder:validation:Maximum=1000
+	// +kubebuilder:default=0
+	// +optional
+	Priority int32 `json:"priority,omitempty"`
+
+	// Qualification is the gate marketing must meet before a lead is handed to sales. A lead failing it
+	// is disqualified and returned to marketing with the gate's reason. Without it every selected lead
+	// qualifies.
+	// +optional
+	Qualification *QualificationGate `json:"qualification,omitempty"`
+
+	// Rules are tried in order; the first whose `when` matches and whose strategy finds a member routes
+	// the lead. Rule names are unique.
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=64
+	Rules []RoutingRule `json:"rules"`
+
+	// SLA sets how fast a routed lead must be handled.
+	// +optional
+	SLA *HandoffSLA `json:"sla,omitempty"`
+
+	// ComplianceWindow is the trailing window over which status.compliance is computed.
+	// +kubebuilder:default="168h"
+	// +optional
+	ComplianceWindow Duration `json:"complianceWindow,omitempty"`
+}
+
+// QualificationGate is the bar a lead must clear before it is handed off.
+type QualificationGate struct {
+	// Expression a lead must satisfy, for example `lead.score >= 60`.
+	Expression Expression `json:"expression"`
+	// Reason recorded on leads that fail the gate and sent back to marketing.
+	// +kubebuilder:validation:MaxLength=256
+	// +kubebuilder:default="did not meet the qualification gate"
+	// +optional
+	Reason string `json:"reason,omitempty"`
+}
+
+// RoutingRule sends matching leads to a team using a strategy.
+type RoutingRule struct {
+	// Name of the rule, unique in the policy; it appears in audit entries and metrics.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	Name string `json:"name"`
+	// When the rule applies. Empty matches every lead, which makes sense for a last, catch-all rule.
+	// +optional
+	When Expression `json:"when,omitempty"`
+	// TeamRef is the team that receives the leads.
+	TeamRef TeamReference `json:"teamRef"`
+	// Strategy picks the member.
+	// +kubebuilder:default=RoundRobin
+	// +optional
+	Strategy RoutingStrategy `json:"strategy,omitempty"`
+}
+
+// HandoffSLA sets the deadlines of a handoff and what happens when they pass.
+// +kubebuilder:validation:XValidation:rule="has(self.firstTouch) || has(self.acceptance)",message="an SLA needs firstTouch, acceptance or both"
+type HandoffSLA struct {
+	// FirstTouch is the time within which the owner must first contact the lead (a touch activity).
+	// +optional
+	FirstTouch *SLATarget `json:"firstTouch,omitempty"`
+	// Acceptance is the time within which the owner must accept or reject the lead.
+	// +optional
+	Acceptance *SLATarget `json:"acceptance,omitempty"`
+	// OnBreach says what the controller does when a deadline passes.
+	// +optional
+	OnBreach *BreachAction `json:"onBreach,omitempty"`
+}
+
+// SLATarget is one deadline.
+// +kubebuilder:validation:XValidation:rule="!has(self.warnBefore) || duration(self.warnBefore) < duration(self.within)",message="warnBefore must be shorter than within: the warning has to come before the deadline"
+// +kubebuilder:validation:XValidation:rule="duration(self.within) > duration('0s')",message="within must be longer than zero"
+type SLATarget struct {
+	// Within is the time allowed, counted from the moment the lead is routed (or reassigned).
+	Within Duration `json:"within"`
+	// WarnBefore raises SLAAtRisk this long before the deadline.
+	// +optional
+	WarnBefore Duration `json:"warnBefore,omitempty"`
+	// Clock counts only the team's business hours (BusinessHours) or every hour (WallClock).
+	// +kubebuilder:default=BusinessHours
+	// +optional
+	Clock SLAClock `json:"clock,omitempty"`
+}
+
+// BreachAction is the escalation path of an overdue handoff.
+type BreachAction struct {
+	// Reassign gives an overdue lead to another member of the team, chosen by the rule's strategy and
+	// excluding previous owners; each reassignment starts a fresh SLA.
+	// +optional
+	Reassign bool `json:"reassign,omitempty"`
+	// MaxReassignments caps reassignments per lead; after the last one the lead escalates to the team
+	// manager (when EscalateToManager is set).
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=10
+	// +kubebuilder:default=1
+	// +optional
+	MaxReassignments int32 `json:"maxReassignments,omitempty"`
+	// EscalateToManager hands the lead to the team's manager once reassignment is exhausted or off.
+	// +optional
+	EscalateToManager bool `json:"escalateToManager,omitempty"`
+	// WebhookSecretRef names a Secret in the policy's namespace whose key `url` is a webhook that
+	// receives a JSON notice of every breach (lead id only, no personal data).
+	// +optional
+	WebhookSecretRef *SecretReference `json:"webhookSecretRef,omitempty"`
+}
+
+// SecretReference names a Secret in the same namespace.
+type SecretReference struct {
+	// Name of the Secret.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+}
+
+// LeadPolicyStatus is what the controller observed about a policy and the leads it governs.
+type LeadPolicyStatus struct {
+	// ObservedGeneration is the generation the status describes.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// Routed is the number of leads this policy has routed.
+	// +optional
+	Routed int64 `json:"routed"`
+	// Open is the number of routed leads not yet accepted, rejected or closed.
+	// +optional
+	Open int64 `json:"open"`
+	// Queued is the number of leads waiting because every member of the target team is full.
+	// +optional
+	Queued int64 `json:"queued"`
+	// Disqualified is the number of leads that failed the qualification gate.
+	// +optional
+	Disqualified int64 `json:"disqualified"`
+	// Breached is the number of handoffs currently overdue.
+	// +optional
+	Breached int64 `json:"breached"`
+	// Compliance is the share of handoffs in the compliance window that met their SLA, for example
+	// "97.5%". Empty until a handoff has completed or breached in the window.
+	// +optional
+	Compliance string `json:"compliance,omitempty"`
+	// MedianTimeToFirstTouch over the compliance window, for example "23m".
+	// +optional
+	MedianTimeToFirstTouch string `json:"medianTimeToFirstTouch,omitempty"`
+	// LastRoutedTime is when this policy last routed a lead.
+	// +optional
+	LastRoutedTime *metav1.Time `json:"lastRoutedTime,omitempty"`
+	// LastBreachTime is when a handoff of this policy last breached its SLA.
+	// +optional
+	LastBreachTime *metav1.Time `json:"lastBreachTime,omitempty"`
+
+	// Conditions: Ready, SLABreached, SLAAtRisk, CapacityExceeded.
+	// +listType=map
+	// +listMapKey=type
+	// +optional
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+// LeadPolicy governs a segment of leads: qualification gate, routing rules and handoff SLAs.
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=lp;lpol,categories=leadops
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Routed",type=integer,JSONPath=`.status.routed`
+// +kubebuilder:printcolumn:name="Open",type=integer,JSONPath=`.status.open`
+// +kubebuilder:printcolumn:name="Breached",type=integer,JSONPath=`.status.breached`
+// +kubebuilder:printcolumn:name="Compliance",type=string,JSONPath=`.status.compliance`
+// +kubebuilder:printcolumn:name="Priority",type=integer,JSONPath=`.spec.priority`,priority=1
+// +kubebuilder:printcolumn:name="Queued",type=integer,JSONPath=`.status.queued`,priority=1
+// +kubebuilder:printcolumn:name="TTFT",type=string,JSONPath=`.status.medianTimeToFirstTouch`,priority=1,description="Median time to first touch"
+// +kubebuilder:printcolumn:name="Last-Routed",type=date,JSONPath=`.status.lastRoutedTime`,priority=1
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type LeadPolicy struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec   LeadPolicySpec   `json:"spec,omitempty"`
+	Status LeadPolicyStatus `json:"status,omitempty"`
+}
+
+// LeadPolicyList is a list of LeadPolicies.
+// +kubebuilder:object:root=true
+type LeadPolicyList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []LeadPolicy `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&LeadPolicy{}, &LeadPolicyList{})
+}

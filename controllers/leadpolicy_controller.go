@@ -1,0 +1,87 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime"
+	kerrors "k8s.io/apimachinery/pkg/util/errors"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+
+	leadopsv1 "github.com/leadops/leadops/api/v1alpha1"
+	"github.com/leadops/leadops/internal/clock"
+)
+
+// LeadPolicyReconciler validates LeadPolicies; later phases route leads and enforce SLAs with them.
+type LeadPolicyReconciler struct {
+	client.Client
+	Scheme   *runtime.Scheme
+	Clock    clock.Clock
+	Recorder events.EventRecorder
+}
+
+// +kubebuilder:rbac:groups=leadops.io,resources=leadpolicies,verbs=get;list;watch
+// +kubebuilder:rbac:groups=leadops.io,resources=leadpolicies/status,verbs=get;update;patch
+
+// Reconcile is a thin shell: load, delegate to reconcile, patch status once.
+func (r *LeadPolicyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
+	policy := &leadopsv1.LeadPolicy{}
+	if err := r.Get(ctx, req.NamespacedName, policy); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	base := policy.DeepCopy()
+	defer func() {
+		policy.Status.ObservedGeneration = policy.Generation
+		if err := r.Status().Patch(ctx, policy, client.MergeFrom(base)); err != nil && !apierrors.IsNotFound(err) {
+			retErr = kerrors.NewAggregate([]error{retErr, fmt.Errorf("patching LeadPolicy status: %w", err)})
+		}
+	}()
+	return r.reconcile(ctx, policy)
+}
+
+func (r *LeadPolicyReconciler) reconcile(ctx context.Context, policy *leadopsv1.LeadPolicy) (ctrl.Result, error) {
+	if _, specErr := compilePolicy(policy); specErr != nil {
+		r.notReady(policy, specErr)
+		return ctrl.Result{}, nil
+	}
+	paths := map[string]string{}
+	for i := len(policy.Spec.Rules) - 1; i >= 0; i-- {
+		paths[policy.Spec.Rules[i].TeamRef.Name] = fmt.Sprintf("spec.rules[%d].teamRef", i)
+	}
+	_, specErr, err := checkTeams(ctx, r.Client, policy.Namespace, referencedTeams(policy), paths)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if specErr != nil {
+		// The Team watch requeues this policy the moment the Team appears.
+		r.notReady(policy, specErr)
+		return ctrl.Result{}, nil
+	}
+	setReady(&policy.Status.Conditions, policy.Generation, leadopsv1.ReasonReconciled,
+		fmt.Sprintf("%d routing rules compiled; every referenced Team exists", len(policy.Spec.Rules)))
+	return ctrl.Result{}, nil
+}
+
+func (r *LeadPolicyReconciler) notReady(policy *leadopsv1.LeadPolicy, e *specError) {
+	if setNotReady(&policy.Status.Conditions, policy.Generation, e.Reason, e.Message) && r.Recorder != nil {
+		r.Recorder.Eventf(policy, nil, corev1.EventTypeWarning, e.Reason, "Validate", "%s", e.Message)
+	}
+}
+
+// SetupWithManager registers the reconciler and its watches. Call SetupIndexes first.
+func (r *LeadPolicyReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&leadopsv1.LeadPolicy{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Watches(&leadopsv1.Team{},
+			handler.EnqueueRequestsFromMapFunc(requestsForTeam(mgr.GetClient(), func() client.ObjectList { return &leadopsv1.LeadPolicyList{} })),
+			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Named("leadpolicy").
+		Complete(r)
+}

@@ -1,0 +1,32 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+
+	ctrl "sigs.k8s.io/controller-runtime"
+
+	"github.com/leadops/leadops/internal/clock"
+)
+
+// +kubebuilder:rbac:groups=coordination.k8s.io,resources=leases,verbs=get;list;watch;create;update;patch;delete
+
+// Setup registers the indexes and every reconciler with the manager. Tests call it too, so the wiring
+// they exercise is the wiring that ships.
+func Setup(ctx context.Context, mgr ctrl.Manager, clk clock.Clock) error {
+	if err := SetupIndexes(ctx, mgr); err != nil {
+		return fmt.Errorf("registering field indexes: %w", err)
+	}
+	if err := (&TeamReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Clock: clk}).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the Team controller: %w", err)
+	}
+	if err := (&LeadPolicyReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Clock: clk,
+		Recorder: mgr.GetEventRecorder("leadpolicy-controller")}).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the LeadPolicy controller: %w", err)
+	}
+	if err := (&TeamGoalReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Clock: clk,
+		Recorder: mgr.GetEventRecorder("teamgoal-controller")}).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the TeamGoal controller: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,82 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime"
+	kerrors "k8s.io/apimachinery/pkg/util/errors"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+
+	leadopsv1 "github.com/leadops/leadops/api/v1alpha1"
+	"github.com/leadops/leadops/internal/clock"
+)
+
+// TeamGoalReconciler validates TeamGoals; the goals issue computes their progress from the store.
+type TeamGoalReconciler struct {
+	client.Client
+	Scheme   *runtime.Scheme
+	Clock    clock.Clock
+	Recorder events.EventRecorder
+}
+
+// +kubebuilder:rbac:groups=leadops.io,resources=teamgoals,verbs=get;list;watch
+// +kubebuilder:rbac:groups=leadops.io,resources=teamgoals/status,verbs=get;update;patch
+
+// Reconcile is a thin shell: load, delegate to reconcile, patch status once.
+func (r *TeamGoalReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
+	goal := &leadopsv1.TeamGoal{}
+	if err := r.Get(ctx, req.NamespacedName, goal); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	base := goal.DeepCopy()
+	defer func() {
+		goal.Status.ObservedGeneration = goal.Generation
+		if err := r.Status().Patch(ctx, goal, client.MergeFrom(base)); err != nil && !apierrors.IsNotFound(err) {
+			retErr = kerrors.NewAggregate([]error{retErr, fmt.Errorf("patching TeamGoal status: %w", err)})
+		}
+	}()
+	return r.reconcile(ctx, goal)
+}
+
+func (r *TeamGoalReconciler) reconcile(ctx context.Context, goal *leadopsv1.TeamGoal) (ctrl.Result, error) {
+	if _, specErr := compileOptional("spec.filter", goal.Spec.Filter); specErr != nil {
+		r.notReady(goal, specErr)
+		return ctrl.Result{}, nil
+	}
+	name := goal.Spec.TeamRef.Name
+	_, specErr, err := checkTeams(ctx, r.Client, goal.Namespace, []string{name}, map[string]string{name: "spec.teamRef"})
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if specErr != nil {
+		r.notReady(goal, specErr)
+		return ctrl.Result{}, nil
+	}
+	setReady(&goal.Status.Conditions, goal.Generation, leadopsv1.ReasonReconciled, "goal is valid and its Team exists")
+	return ctrl.Result{}, nil
+}
+
+func (r *TeamGoalReconciler) notReady(goal *leadopsv1.TeamGoal, e *specError) {
+	if setNotReady(&goal.Status.Conditions, goal.Generation, e.Reason, e.Message) && r.Recorder != nil {
+		r.Recorder.Eventf(goal, nil, corev1.EventTypeWarning, e.Reason, "Validate", "%s", e.Message)
+	}
+}
+
+// SetupWithManager registers the reconciler and its watches. Call SetupIndexes first.
+func (r *TeamGoalReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&leadopsv1.TeamGoal{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Watches(&leadopsv1.Team{},
+			handler.EnqueueRequestsFromMapFunc(requestsForTeam(mgr.GetClient(), func() client.ObjectList { return &leadopsv1.TeamGoalList{} })),
+			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Named("teamgoal").
+		Complete(r)
+}
