@@ -24,11 +24,15 @@ type Store interface {
 	// ListLeads returns one page of leads matching the filter, ordered by (created_at, id).
 	ListLeads(ctx context.Context, f ListFilter) (Page, error)
 
-	// Apply records an activity (touch, accept, reject, win, lose) after checking the lifecycle rules.
-	// An illegal transition returns a *TransitionError and changes nothing.
+	// Apply records an activity (qualify, disqualify, touch, accept, reject, win, lose) after checking
+	// the lifecycle rules (see package lead). An illegal transition returns a *TransitionError, bad
+	// arguments a *FieldError (ErrInvalid); either way nothing changes. Routing carries an owner and
+	// goes through Update.
 	Apply(ctx context.Context, leadID string, a Activity) (*lead.Lead, error)
 	// Update writes l if its stored version still equals l.Version (optimistic concurrency), bumps the
 	// version, and appends events to the audit log in the same transaction. ErrConflict otherwise.
+	// A stage change must follow the lifecycle (*TransitionError otherwise). ID, ExternalID and
+	// CreatedAt are immutable and ignored. Without events it records one "updated" event by "system".
 	Update(ctx context.Context, l *lead.Lead, events ...AuditEvent) (*lead.Lead, error)
 
 	// Audit returns every audit event of a lead, oldest first.
@@ -62,15 +66,18 @@ type LeadInput struct {
 	Attributes map[string]any `json:"attributes,omitempty"`
 }
 
-// ActivityKind is something a rep (or the controller) does to a lead.
-type ActivityKind string
+// ActivityKind is something a rep (or the controller) does to a lead. The lifecycle rules live in
+// package lead, so the kinds do too.
+type ActivityKind = lead.ActivityKind
 
 const (
-	ActivityTouch  ActivityKind = "touch"
-	ActivityAccept ActivityKind = "accept"
-	ActivityReject ActivityKind = "reject"
-	ActivityWin    ActivityKind = "win"
-	ActivityLose   ActivityKind = "lose"
+	ActivityQualify    = lead.ActivityQualify
+	ActivityDisqualify = lead.ActivityDisqualify
+	ActivityTouch      = lead.ActivityTouch
+	ActivityAccept     = lead.ActivityAccept
+	ActivityReject     = lead.ActivityReject
+	ActivityWin        = lead.ActivityWin
+	ActivityLose       = lead.ActivityLose
 )
 
 // Activity is one recorded action on a lead.
@@ -129,4 +136,12 @@ var (
 	ErrNotFound  = errors.New("not found")
 	ErrConflict  = errors.New("the lead was changed concurrently; re-read it and retry")
 	ErrBadCursor = errors.New("invalid cursor")
+	// ErrInvalid is wrapped by every validation error (*lead.FieldError): map it to a 4xx.
+	ErrInvalid = lead.ErrInvalid
 )
+
+// TransitionError is what Apply and Update return for a move the lifecycle forbids.
+type TransitionError = lead.TransitionError
+
+// FieldError is a validation error on one input field.
+type FieldError = lead.FieldError

@@ -1,0 +1,164 @@
+// Package core holds the backend-independent half of every write: what the new row and its audit
+// events are. The backends only persist the result, so SQLite and PostgreSQL cannot drift apart.
+package core
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/leadops/leadops/internal/lead"
+	"github.com/leadops/leadops/internal/store"
+)
+
+// ActorSystem is recorded when a writer did not name itself (Update without events).
+const ActorSystem = "system"
+
+// CheckActor requires a named actor: the audit log must say who did what.
+func CheckActor(actor string) error {
+	if strings.TrimSpace(actor) == "" {
+		return &store.FieldError{Field: "actor", Message: "required: the audit log records who made each change"}
+	}
+	if len(actor) > 255 {
+		return &store.FieldError{Field: "actor", Message: "longer than 255 bytes"}
+	}
+	return nil
+}
+
+// NewID returns a fresh lead id. Version 7 UUIDs are time-ordered, which keeps the primary-key index
+// append-mostly.
+func NewID() string {
+	return uuid.Must(uuid.NewV7()).String()
+}
+
+// ValidID reports whether id can be a lead id; anything else cannot exist (ErrNotFound).
+func ValidID(id string) bool {
+	_, err := uuid.Parse(id)
+	return err == nil
+}
+
+// UTC normalizes a stored time: UTC, microseconds (what both databases keep).
+func UTC(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := UTC(*t)
+	return &u
+}
+
+// CreatedEvent is the audit event of a lead created by an upsert.
+func CreatedEvent(l *lead.Lead, actor string) store.AuditEvent {
+	data := map[string]any{}
+	if l.Source != "" {
+		data["source"] = l.Source
+	}
+	if l.Campaign != "" {
+		data["campaign"] = l.Campaign
+	}
+	return store.AuditEvent{LeadID: l.ID, At: l.CreatedAt, Actor: actor, Type: store.EventCreated, Data: data}
+}
+
+// UpdatedEvent is the audit event of a lead whose marketing fields an upsert changed.
+func UpdatedEvent(l *lead.Lead, actor string) store.AuditEvent {
+	return store.AuditEvent{LeadID: l.ID, At: l.UpdatedAt, Actor: actor, Type: store.EventUpdated, Reason: "upsert",
+		Data: map[string]any{"version": l.Version}}
+}
+
+// ApplyActivity computes the lead after activity a and the audit event that records it.
+func ApplyActivity(cur *lead.Lead, a store.Activity, now time.Time) (*lead.Lead, store.AuditEvent, error) {
+	if a.Kind == lead.ActivityRoute {
+		return nil, store.AuditEvent{}, &store.FieldError{Field: "kind", Message: "route assigns an owner: write it with Update"}
+	}
+	if err := CheckActor(a.Actor); err != nil {
+		return nil, store.AuditEvent{}, err
+	}
+	at := now
+	if !a.At.IsZero() {
+		at = UTC(a.At)
+	}
+	next, err := lead.Apply(*cur, lead.Action{Kind: a.Kind, Reason: a.Reason, Amount: a.Amount, At: at})
+	if err != nil {
+		return nil, store.AuditEvent{}, err
+	}
+	next.Version = cur.Version + 1
+	next.UpdatedAt = now
+	data := map[string]any{"from": string(cur.Stage), "to": string(next.Stage)}
+	if a.Kind == lead.ActivityWin {
+		data["amount"] = a.Amount
+	}
+	if cur.Owner != next.Owner {
+		data["previousOwner"] = cur.Owner
+	}
+	if cur.Team != next.Team {
+		data["previousTeam"] = cur.Team
+	}
+	ev := store.AuditEvent{LeadID: cur.ID, At: at, Actor: a.Actor, Type: store.EventType(a.Kind), Reason: a.Reason, Data: data}
+	return &next, ev, nil
+}
+
+// PrepareUpdate checks a compare-and-swap write of want over cur and returns the row to store and the
+// events to append.
+func PrepareUpdate(cur, want *lead.Lead, events []store.AuditEvent, now time.Time) (*lead.Lead, []store.AuditEvent, error) {
+	if cur.Version != want.Version {
+		return nil, nil, fmt.Errorf("update lead %s at version %d (stored %d): %w", cur.ID, want.Version, cur.Version, store.ErrConflict)
+	}
+	if err := lead.CheckStageChange(cur.Stage, want.Stage); err != nil {
+		return nil, nil, err
+	}
+	in := store.LeadInput{Email: want.Email, Name: want.Name, Company: want.Company, Domain: want.Domain,
+		Country: want.Country, Industry: want.Industry, Employees: want.Employees, Source: want.Source,
+		Campaign: want.Campaign, Score: want.Score, Attributes: want.Attributes}
+	if err := in.Validate(); err != nil {
+		return nil, nil, err
+	}
+	for _, f := range []struct{ name, v string }{{"owner", want.Owner}, {"team", want.Team}, {"policy", want.Policy}} {
+		if len(f.v) > 255 {
+			return nil, nil, &store.FieldError{Field: f.name, Message: "longer than 255 bytes"}
+		}
+	}
+	if len(want.Reason) > lead.MaxReasonLength {
+		return nil, nil, &store.FieldError{Field: "reason", Message: fmt.Sprintf("longer than %d bytes", lead.MaxReasonLength)}
+	}
+	next := *want
+	next.ID, next.ExternalID, next.CreatedAt = cur.ID, cur.ExternalID, cur.CreatedAt
+	next.Version = cur.Version + 1
+	next.UpdatedAt = now
+	for _, p := range []**time.Time{&next.QualifiedAt, &next.RoutedAt, &next.TouchedAt, &next.AcceptedAt,
+		&next.RejectedAt, &next.ClosedAt, &next.FirstTouchDue, &next.AcceptanceDue} {
+		*p = utcPtr(*p)
+	}
+	if len(events) == 0 {
+		events = []store.AuditEvent{{Type: store.EventUpdated}}
+	}
+	out := make([]store.AuditEvent, len(events))
+	for i, ev := range events {
+		ev.ID = 0
+		ev.LeadID = cur.ID
+		if ev.At.IsZero() {
+			ev.At = now
+		}
+		ev.At = UTC(ev.At)
+		if strings.TrimSpace(ev.Actor) == "" {
+			ev.Actor = ActorSystem
+		}
+		if ev.Type == "" {
+			ev.Type = store.EventUpdated
+		}
+		out[i] = ev
+	}
+	return &next, out, nil
+}
+
+// NewLead builds the row for an input that creates a lead.
+func NewLead(in store.LeadInput, now time.Time) *lead.Lead {
+	return &lead.Lead{
+		ID: NewID(), ExternalID: in.ExternalID, Email: in.Email, Name: in.Name, Company: in.Company,
+		Domain: in.Domain, Country: in.Country, Industry: in.Industry, Employees: in.Employees,
+		Source: in.Source, Campaign: in.Campaign, Score: in.Score, Attributes: in.Attributes,
+		Stage: lead.StageNew, CreatedAt: now, UpdatedAt: now, Version: 1,
+	}
+}

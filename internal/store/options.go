@@ -1,0 +1,34 @@
+package store
+
+import (
+	"log/slog"
+	"time"
+)
+
+// Options tune a backend; the zero value is ready to use.
+type Options struct {
+	// Clock is the store's only source of time (stage timestamps, audit times, created/updated).
+	// Tests inject a fake one. Nil means time.Now.
+	Clock func() time.Time
+	// Logger receives operational messages (reconnects, ...). They never carry personal data.
+	// Nil discards them.
+	Logger *slog.Logger
+}
+
+// Now returns the current time from the clock, in UTC and truncated to microseconds: both backends
+// store microseconds, so what a caller gets back equals what a later read returns.
+func (o Options) Now() time.Time {
+	c := o.Clock
+	if c == nil {
+		c = time.Now
+	}
+	return c().UTC().Truncate(time.Microsecond)
+}
+
+// Log returns the logger, or one that discards.
+func (o Options) Log() *slog.Logger {
+	if o.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return o.Logger
+}

@@ -1,0 +1,237 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/leadops/leadops/internal/lead"
+	"github.com/leadops/leadops/internal/store"
+	"github.com/leadops/leadops/internal/store/internal/core"
+)
+
+// upsertSQL inserts, or on a known external id rewrites the marketing fields only when one of them
+// differs, so that repeating an input bumps nothing. ON CONFLICT (not read-then-insert) keeps two
+// concurrent writers of one external id from creating two leads.
+const upsertSQL = `INSERT INTO leads (id, external_id, email, name, company, domain, country, industry,
+	employees, source, campaign, score, attributes, stage, created_at, updated_at, version)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, 1)
+ON CONFLICT (external_id) DO UPDATE SET email = excluded.email, name = excluded.name,
+	company = excluded.company, domain = excluded.domain, country = excluded.country,
+	industry = excluded.industry, employees = excluded.employees, source = excluded.source,
+	campaign = excluded.campaign, score = excluded.score, attributes = excluded.attributes,
+	updated_at = excluded.updated_at, version = leads.version + 1
+WHERE leads.email IS NOT excluded.email OR leads.name IS NOT excluded.name
+	OR leads.company IS NOT excluded.company OR leads.domain IS NOT excluded.domain
+	OR leads.country IS NOT excluded.country OR leads.industry IS NOT excluded.industry
+	OR leads.employees IS NOT excluded.employees OR leads.source IS NOT excluded.source
+	OR leads.campaign IS NOT excluded.campaign OR leads.score IS NOT excluded.score
+	OR leads.attributes IS NOT excluded.attributes
+RETURNING ` + leadColumns
+
+const insertAuditSQL = `INSERT INTO audit_events (lead_id, at, actor, type, reason, data) VALUES (?, ?, ?, ?, ?, ?)`
+
+// UpsertLead creates or updates one lead by external id.
+func (s *Store) UpsertLead(ctx context.Context, in store.LeadInput, actor string) (*lead.Lead, bool, error) {
+	in = in.Normalize()
+	if err := in.Validate(); err != nil {
+		return nil, false, err
+	}
+	if err := core.CheckActor(actor); err != nil {
+		return nil, false, err
+	}
+	var (
+		out     *lead.Lead
+		created bool
+		changed bool
+	)
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, upsertSQL)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		out, created, changed, err = upsertOne(ctx, tx, stmt, in, actor, s.opts.Now())
+		return err
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("upsert lead: %w", err)
+	}
+	if created || changed {
+		s.hub.Publish(out.ID)
+	}
+	return out, created, nil
+}
+
+// UpsertLeads upserts a batch in one transaction: all or nothing.
+func (s *Store) UpsertLeads(ctx context.Context, in []store.LeadInput, actor string) ([]*lead.Lead, error) {
+	items, err := store.PrepareBatch(in)
+	if err != nil {
+		return nil, err
+	}
+	if err := core.CheckActor(actor); err != nil {
+		return nil, err
+	}
+	if len(items) == 0 {
+		return []*lead.Lead{}, nil
+	}
+	out := make([]*lead.Lead, len(items))
+	var touched []string
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		touched = touched[:0]
+		stmt, err := tx.PrepareContext(ctx, upsertSQL)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		now := s.opts.Now()
+		for i, item := range items {
+			l, created, changed, err := upsertOne(ctx, tx, stmt, item, actor, now)
+			if err != nil {
+				return &store.ItemError{Index: i, Err: err}
+			}
+			out[i] = l
+			if created || changed {
+				touched = append(touched, l.ID)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("upsert %d leads: %w", len(items), err)
+	}
+	s.hub.Publish(touched...)
+	return out, nil
+}
+
+func upsertOne(ctx context.Context, tx *sql.Tx, stmt *sql.Stmt, in store.LeadInput, actor string, now time.Time) (l *lead.Lead, created, changed bool, err error) {
+	nl := core.NewLead(in, now)
+	attrs, err := in.AttributesJSON()
+	if err != nil {
+		return nil, false, false, err
+	}
+	l, err = scanLead(stmt.QueryRowContext(ctx, nl.ID, nullString(in.ExternalID), in.Email, in.Name,
+		in.Company, in.Domain, in.Country, in.Industry, in.Employees, in.Source, in.Campaign, in.Score,
+		attrs, now.UnixMicro(), now.UnixMicro()))
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		// The external id exists and nothing differs: idempotent, nothing to record.
+		l, err = scanLead(tx.QueryRowContext(ctx, `SELECT `+leadColumns+` FROM leads WHERE external_id = ?`, in.ExternalID))
+		return l, false, false, err
+	case err != nil:
+		return nil, false, false, err
+	}
+	ev := core.UpdatedEvent(l, actor)
+	if l.ID == nl.ID {
+		ev = core.CreatedEvent(l, actor)
+	}
+	if err := insertAudit(ctx, tx, ev); err != nil {
+		return nil, false, false, err
+	}
+	return l, l.ID == nl.ID, l.ID != nl.ID, nil
+}
+
+// GetLead returns a lead by id.
+func (s *Store) GetLead(ctx context.Context, id string) (*lead.Lead, error) {
+	if !core.ValidID(id) {
+		return nil, fmt.Errorf("get lead %q: %w", id, store.ErrNotFound)
+	}
+	l, err := scanLead(s.r.QueryRowContext(ctx, `SELECT `+leadColumns+` FROM leads WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("get lead %s: %w", id, store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get lead %s: %w", id, err)
+	}
+	return l, nil
+}
+
+// GetLeadByExternalID returns a lead by its external id. The id is not repeated in errors: a
+// marketing tool may use an email address as external id.
+func (s *Store) GetLeadByExternalID(ctx context.Context, externalID string) (*lead.Lead, error) {
+	l, err := scanLead(s.r.QueryRowContext(ctx, `SELECT `+leadColumns+` FROM leads WHERE external_id = ?`, strings.TrimSpace(externalID)))
+	if errors.Is(err, sql.ErrNoRows) || externalID == "" {
+		return nil, fmt.Errorf("get lead by external id: %w", store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get lead by external id: %w", err)
+	}
+	return l, nil
+}
+
+// ListLeads returns one page ordered by (created_at, id).
+func (s *Store) ListLeads(ctx context.Context, f store.ListFilter) (store.Page, error) {
+	var (
+		where []string
+		args  []any
+	)
+	for _, c := range []struct{ col, v string }{{"owner", f.Owner}, {"team", f.Team}, {"policy", f.Policy}} {
+		if c.v != "" {
+			where = append(where, c.col+" = ?")
+			args = append(args, c.v)
+		}
+	}
+	if len(f.Stages) > 0 {
+		ph := make([]string, len(f.Stages))
+		for i, st := range f.Stages {
+			if !st.Valid() {
+				return store.Page{}, &store.FieldError{Field: "stage", Message: fmt.Sprintf("unknown stage %q", st)}
+			}
+			ph[i] = "?"
+			args = append(args, string(st))
+		}
+		where = append(where, "stage IN ("+strings.Join(ph, ", ")+")")
+	}
+	if f.Cursor != "" {
+		t, id, err := store.DecodeCursor(f.Cursor)
+		if err != nil {
+			return store.Page{}, fmt.Errorf("list leads: %w", err)
+		}
+		where = append(where, "(created_at > ? OR (created_at = ? AND id > ?))")
+		args = append(args, t.UnixMicro(), t.UnixMicro(), id)
+	}
+	q := `SELECT ` + leadColumns + ` FROM leads`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	limit := store.PageSize(f.Limit)
+	q += fmt.Sprintf(" ORDER BY created_at, id LIMIT %d", limit+1)
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return store.Page{}, fmt.Errorf("list leads: %w", err)
+	}
+	defer rows.Close()
+	page := store.Page{Leads: []*lead.Lead{}}
+	for rows.Next() {
+		l, err := scanLead(rows)
+		if err != nil {
+			return store.Page{}, fmt.Errorf("list leads: %w", err)
+		}
+		page.Leads = append(page.Leads, l)
+	}
+	if err := rows.Err(); err != nil {
+		return store.Page{}, fmt.Errorf("list leads: %w", err)
+	}
+	if len(page.Leads) > limit {
+		page.Leads = page.Leads[:limit]
+		last := page.Leads[limit-1]
+		page.NextCursor = store.EncodeCursor(last.CreatedAt, last.ID)
+	}
+	return page, nil
+}
+
+// write runs fn in a write transaction (BEGIN IMMEDIATE on the single writer connection).
+func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}

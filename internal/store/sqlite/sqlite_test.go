@@ -1,0 +1,106 @@
+package sqlite
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/leadops/leadops/internal/store"
+	"github.com/leadops/leadops/internal/store/storetest"
+)
+
+func openTemp(t testing.TB) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "leads.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store { return openTemp(t) })
+}
+
+// TestConcurrentFirstOpen: several Opens race on a fresh file; all succeed and the schema is applied
+// once.
+func TestConcurrentFirstOpen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "leads.db")
+	const n = 4
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	stores := make([]*Store, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			stores[i], errs[i] = Open(context.Background(), path, store.Options{})
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("Open %d: %v", i, err)
+		}
+		defer stores[i].Close()
+	}
+	var versions int
+	if err := stores[0].r.QueryRow(`SELECT count(*) FROM goose_db_version WHERE version_id > 0`).Scan(&versions); err != nil {
+		t.Fatal(err)
+	}
+	if versions != 1 {
+		t.Fatalf("%d migrations recorded, want 1", versions)
+	}
+	// Reopening an up-to-date file is a no-op.
+	s, err := Open(context.Background(), path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+}
+
+func TestAuditIsAppendOnly(t *testing.T) {
+	s := openTemp(t)
+	l, _, err := s.UpsertLead(context.Background(), store.LeadInput{ExternalID: "a"}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`UPDATE audit_events SET actor = 'x'`, `DELETE FROM audit_events`} {
+		_, err := s.w.Exec(q)
+		if err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Fatalf("%s: err = %v", q, err)
+		}
+	}
+	if evs, _ := s.Audit(context.Background(), l.ID); len(evs) != 1 {
+		t.Fatalf("audit: %+v", evs)
+	}
+}
+
+func TestInjectedClock(t *testing.T) {
+	at := time.Date(2026, 3, 1, 9, 30, 0, 123456789, time.UTC)
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "leads.db"), store.Options{Clock: func() time.Time { return at }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	l, _, err := s.UpsertLead(context.Background(), store.LeadInput{}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := at.Truncate(time.Microsecond)
+	if !l.CreatedAt.Equal(want) || !l.UpdatedAt.Equal(want) {
+		t.Fatalf("created %v, want %v", l.CreatedAt, want)
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	for _, p := range []string{"", "a?b", filepath.Join(t.TempDir(), "missing-dir", "x.db")} {
+		if _, err := Open(context.Background(), p, store.Options{}); err == nil {
+			t.Errorf("Open(%q) succeeded", p)
+		}
+	}
+}
