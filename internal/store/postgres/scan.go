@@ -1,0 +1,63 @@
+package postgres
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/leadops/leadops/internal/lead"
+)
+
+// leadColumns is the column list every lead query selects, in scanLead's order.
+const leadColumns = `id::text, coalesce(external_id, ''), email, name, company, domain, country, industry,
+	employees, source, campaign, score, attributes::text, stage, owner, team, policy, reason, amount,
+	reassignment_count, created_at, updated_at, qualified_at, routed_at, touched_at, accepted_at,
+	rejected_at, closed_at, first_touch_due, acceptance_due, version`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanLead(row scanner) (*lead.Lead, error) {
+	var (
+		l     lead.Lead
+		attrs string
+		stage string
+	)
+	err := row.Scan(&l.ID, &l.ExternalID, &l.Email, &l.Name, &l.Company, &l.Domain, &l.Country,
+		&l.Industry, &l.Employees, &l.Source, &l.Campaign, &l.Score, &attrs, &stage, &l.Owner, &l.Team,
+		&l.Policy, &l.Reason, &l.Amount, &l.ReassignmentCount, &l.CreatedAt, &l.UpdatedAt,
+		&l.QualifiedAt, &l.RoutedAt, &l.TouchedAt, &l.AcceptedAt, &l.RejectedAt, &l.ClosedAt,
+		&l.FirstTouchDue, &l.AcceptanceDue, &l.Version)
+	if err != nil {
+		return nil, err
+	}
+	l.Stage = lead.Stage(stage)
+	if attrs != "" && attrs != "{}" {
+		if err := json.Unmarshal([]byte(attrs), &l.Attributes); err != nil {
+			return nil, fmt.Errorf("lead %s: attributes: %w", l.ID, err)
+		}
+	}
+	l.CreatedAt, l.UpdatedAt = l.CreatedAt.UTC(), l.UpdatedAt.UTC()
+	for _, p := range []**time.Time{&l.QualifiedAt, &l.RoutedAt, &l.TouchedAt, &l.AcceptedAt,
+		&l.RejectedAt, &l.ClosedAt, &l.FirstTouchDue, &l.AcceptanceDue} {
+		if *p != nil {
+			u := (*p).UTC()
+			*p = &u
+		}
+	}
+	return &l, nil
+}
+
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func jsonText(m map[string]any) (string, error) {
+	if len(m) == 0 {
+		return "{}", nil
+	}
+	b, err := json.Marshal(m)
+	return string(b), err
+}
