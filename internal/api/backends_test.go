@@ -6,8 +6,12 @@ import (
 	"testing"
 
 	"github.com/leadops/leadops/internal/store"
-	"github.com/leadops/leadops/internal/store/sqlite"
+	"github.com/leadops/leadops/internal/store/storeopen"
+	"github.com/leadops/leadops/internal/testutil/pgtest"
 )
+
+// TestMain lets pgtest stop the PostgreSQL server the tests share.
+func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // backend opens a fresh, empty store for one test.
 type backend struct {
@@ -15,18 +19,27 @@ type backend struct {
 	open func(t *testing.T) store.Store
 }
 
-// backends lists every store the API is tested against.
+// backends lists every store the API is tested against: a temporary SQLite file and a real
+// PostgreSQL database of its own. Both are opened through storeopen, as the manager and leadctl do.
 func backends() []backend {
 	return []backend{
 		{"sqlite", func(t *testing.T) store.Store {
-			st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "leads.db"), store.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { st.Close() })
-			return st
+			return openDSN(t, "sqlite://"+filepath.Join(t.TempDir(), "leads.db"))
+		}},
+		{"postgres", func(t *testing.T) store.Store {
+			return openDSN(t, pgtest.NewDatabase(t))
 		}},
 	}
+}
+
+func openDSN(t *testing.T, dsn string) store.Store {
+	t.Helper()
+	st, err := storeopen.Open(context.Background(), dsn, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
 }
 
 // forEachBackend runs fn once per backend, as subtests named after the backend.

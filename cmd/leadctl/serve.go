@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/go-logr/logr"
+
+	"github.com/leadops/leadops/internal/api"
+	"github.com/leadops/leadops/internal/store"
+	"github.com/leadops/leadops/internal/store/storeopen"
+)
+
+// runServe runs the HTTP API without the controller manager: for a laptop, a demo, or a deployment
+// that keeps the API apart from the controllers. The manager runs the same server (api.Server.Start).
+func runServe(ctx context.Context, e env, c *conn, args []string) int {
+	fs := newFlagSet("serve", c, e.stderr)
+	addr := fs.String("addr", api.DefaultAddr, "listen address")
+	maxBody := fs.Int64("max-body-bytes", api.DefaultMaxBodyBytes, "largest accepted request body")
+	verbose := fs.Bool("v", false, "log every request (method, route, status; never personal data)")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return exitUsage
+	}
+	if len(pos) > 0 {
+		fmt.Fprintln(e.stderr, "leadctl serve: unexpected arguments")
+		return exitUsage
+	}
+	dsn := firstNonEmpty(c.storeDSN, e.getenv("LEADCTL_STORE"))
+	if dsn == "" || c.tokenFile == "" {
+		fmt.Fprintln(e.stderr, "leadctl serve: needs --store DSN and --token-file FILE (the server's token file: name:token per line)")
+		return exitUsage
+	}
+	level := slog.LevelInfo
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	sl := slog.New(slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+	st, err := storeopen.Open(ctx, dsn, store.Options{Logger: sl})
+	if err != nil {
+		fmt.Fprintln(e.stderr, "leadctl serve:", err)
+		return exitError
+	}
+	defer st.Close()
+	srv, err := api.NewServer(st, api.Options{Addr: *addr, TokenFile: c.tokenFile, MaxBodyBytes: *maxBody,
+		Logger: logr.FromSlogHandler(sl.Handler())})
+	if err != nil {
+		fmt.Fprintln(e.stderr, "leadctl serve:", err)
+		return exitError
+	}
+	if err := srv.Start(ctx); err != nil {
+		fmt.Fprintln(e.stderr, "leadctl serve:", err)
+		return exitError
+	}
+	return exitOK
+}
