@@ -28,7 +28,7 @@ func activity(kind store.ActivityKind) func(context.Context, env, *conn, []strin
 		}
 		pos, err := parseInterspersed(fs, args)
 		if err != nil {
-			return exitUsage
+			return parseFailed(err)
 		}
 		ref, err := exactlyOne(fs, pos, "lead ID")
 		if err != nil {

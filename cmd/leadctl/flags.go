@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -63,4 +64,13 @@ func exactlyOne(fs *flag.FlagSet, args []string, what string) (string, error) {
 		return "", fmt.Errorf("%s: expected exactly one %s, got %d arguments", fs.Name(), what, len(args))
 	}
 	return args[0], nil
+}
+
+// parseFailed is the exit code after a flag error: -h is a successful request for help, anything else
+// a usage error (the flag package has already printed what was wrong).
+func parseFailed(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	return exitUsage
 }

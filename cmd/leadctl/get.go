@@ -11,7 +11,7 @@ func runGet(ctx context.Context, e env, c *conn, args []string) int {
 	external := fs.Bool("external", false, "ID is the lead's external id (from the CRM or the import file)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
-		return exitUsage
+		return parseFailed(err)
 	}
 	ref, err := exactlyOne(fs, pos, "lead ID")
 	if err != nil {

@@ -31,7 +31,7 @@ func runImport(ctx context.Context, e env, c *conn, args []string) int {
 	}
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
-		return exitUsage
+		return parseFailed(err)
 	}
 	path, err := exactlyOne(fs, pos, "CSV file")
 	if err != nil {

@@ -32,7 +32,7 @@ func runList(ctx context.Context, e env, c *conn, args []string) int {
 	limit := fs.Int("limit", 100, "show at most this many leads")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
-		return exitUsage
+		return parseFailed(err)
 	}
 	if len(pos) > 0 {
 		fmt.Fprintln(e.stderr, "leadctl list: unexpected arguments:", strings.Join(pos, " "))

@@ -71,7 +71,7 @@ func run(ctx context.Context, args []string, e env) int {
 	fs := newFlagSet("leadctl", c, e.stderr)
 	fs.Usage = func() { usage(e.stderr) }
 	if err := fs.Parse(args); err != nil {
-		return exitUsage
+		return parseFailed(err)
 	}
 	if fs.NArg() == 0 {
 		usage(e.stderr)

@@ -21,7 +21,7 @@ func runServe(ctx context.Context, e env, c *conn, args []string) int {
 	verbose := fs.Bool("v", false, "log every request (method, route, status; never personal data)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
-		return exitUsage
+		return parseFailed(err)
 	}
 	if len(pos) > 0 {
 		fmt.Fprintln(e.stderr, "leadctl serve: unexpected arguments")
