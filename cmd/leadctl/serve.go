@@ -44,7 +44,7 @@ func runServe(ctx context.Context, e env, c *conn, args []string) int {
 	}
 	defer st.Close()
 	srv, err := api.NewServer(st, api.Options{Addr: *addr, TokenFile: c.tokenFile, MaxBodyBytes: *maxBody,
-		Logger: logr.FromSlogHandler(sl.Handler())})
+		Logger: logr.FromSlogHandler(sl.Handler()).WithName("api")})
 	if err != nil {
 		fmt.Fprintln(e.stderr, "leadctl serve:", err)
 		return exitError

@@ -87,7 +87,7 @@ func NewServer(st store.Store, opts Options) (*Server, error) {
 	if opts.Clock == nil {
 		opts.Clock = time.Now
 	}
-	log := opts.Logger.WithName("api")
+	log := opts.Logger // the caller names it (the manager passes ctrl.Log.WithName("api"))
 	tf, err := loadTokenFile(opts.TokenFile, opts.TokenReloadInterval, log)
 	if err != nil {
 		return nil, err
