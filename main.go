@@ -1,11 +1,14 @@
-// Command manager runs the leadops controllers.
+// Command manager runs the leadops controllers, and the lead store's HTTP API beside them.
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
+	"time"
 
 	// Teams name IANA timezones; embed the database so a distroless image resolves them.
 	_ "time/tzdata"
@@ -20,7 +23,10 @@ import (
 
 	leadopsv1 "github.com/leadops/leadops/api/v1alpha1"
 	"github.com/leadops/leadops/controllers"
+	"github.com/leadops/leadops/internal/api"
 	"github.com/leadops/leadops/internal/clock"
+	"github.com/leadops/leadops/internal/store"
+	"github.com/leadops/leadops/internal/store/storeopen"
 )
 
 var scheme = runtime.NewScheme()
@@ -30,46 +36,93 @@ func init() {
 	utilruntime.Must(leadopsv1.AddToScheme(scheme))
 }
 
+type config struct {
+	metricsAddr, probeAddr string
+	leaderElection         bool
+	storeDSN               string
+	apiAddr, apiTokenFile  string
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
 func main() {
-	var (
-		metricsAddr    string
-		probeAddr      string
-		leaderElection bool
-	)
-	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "Address the Prometheus metrics endpoint binds to; \"0\" disables it.")
-	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "Address the liveness and readiness probes bind to.")
-	flag.BoolVar(&leaderElection, "leader-elect", false, "Elect a leader among replicas so one reconciles at a time (correctness never depends on it).")
+	var cfg config
+	flag.StringVar(&cfg.metricsAddr, "metrics-bind-address", ":8080", "Address the Prometheus metrics endpoint binds to; \"0\" disables it.")
+	flag.StringVar(&cfg.probeAddr, "health-probe-bind-address", ":8081", "Address the liveness and readiness probes bind to.")
+	flag.BoolVar(&cfg.leaderElection, "leader-elect", false, "Elect a leader among replicas so one routes at a time (correctness never depends on it).")
+	flag.StringVar(&cfg.storeDSN, "store", envOr("LEADOPS_STORE_DSN", "sqlite://leadops.db"),
+		"Lead store: postgres://… for PostgreSQL, or sqlite://PATH for the embedded store. Env: LEADOPS_STORE_DSN (mount it from a Secret).")
+	flag.StringVar(&cfg.apiAddr, "api-bind-address", envOr("LEADOPS_API_ADDR", ":8082"), "Address the lead store's HTTP API binds to; \"0\" disables it.")
+	flag.StringVar(&cfg.apiTokenFile, "api-token-file", envOr("LEADOPS_API_TOKEN_FILE", ""), "File of accepted API bearer tokens (one per line, optionally name:token); reloaded when it changes.")
 	opts := zap.Options{}
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts)))
 
-	if err := run(ctrl.SetupSignalHandler(), metricsAddr, probeAddr, leaderElection); err != nil {
+	if err := run(ctrl.SetupSignalHandler(), cfg); err != nil {
 		ctrl.Log.Error(err, "manager stopped")
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, metricsAddr, probeAddr string, leaderElection bool) error {
+func run(ctx context.Context, cfg config) error {
+	log := ctrl.Log.WithName("setup")
+	openCtx, cancel := context.WithTimeout(ctx, time.Minute)
+	st, err := storeopen.Open(openCtx, cfg.storeDSN, store.Options{})
+	cancel()
+	if err != nil {
+		return fmt.Errorf("opening the lead store: %w", err)
+	}
+	defer st.Close()
+	leadStore, ok := st.(controllers.LeadStore)
+	if !ok {
+		return errors.New("the lead store backend does not support routing")
+	}
+
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
-		Scheme:                 scheme,
-		Metrics:                metricsserver.Options{BindAddress: metricsAddr},
-		HealthProbeBindAddress: probeAddr,
-		LeaderElection:         leaderElection,
-		LeaderElectionID:       "leadops.leadops.io",
+		Scheme:                        scheme,
+		Metrics:                       metricsserver.Options{BindAddress: cfg.metricsAddr},
+		HealthProbeBindAddress:        cfg.probeAddr,
+		LeaderElection:                cfg.leaderElection,
+		LeaderElectionID:              "leadops.leadops.io",
+		LeaderElectionReleaseOnCancel: true,
 	})
 	if err != nil {
 		return fmt.Errorf("creating manager: %w", err)
 	}
-	if err := controllers.Setup(ctx, mgr, clock.Real{}); err != nil {
+	if err := controllers.Setup(ctx, mgr, clock.Real{}, leadStore); err != nil {
 		return err
+	}
+	if cfg.apiAddr != "0" {
+		srv, err := api.NewServer(st, api.Options{Addr: cfg.apiAddr, TokenFile: cfg.apiTokenFile, Logger: ctrl.Log.WithName("api")})
+		if err != nil {
+			return fmt.Errorf("setting up the HTTP API: %w", err)
+		}
+		if err := mgr.Add(srv); err != nil {
+			return fmt.Errorf("adding the HTTP API: %w", err)
+		}
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return fmt.Errorf("adding health check: %w", err)
 	}
-	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+	// Ready only while the store answers: a replica that cannot reach it must not get API traffic.
+	if err := mgr.AddReadyzCheck("store", func(r *http.Request) error { return st.Ping(r.Context()) }); err != nil {
 		return fmt.Errorf("adding readiness check: %w", err)
 	}
-	ctrl.Log.Info("starting manager")
+	log.Info("starting manager", "store", storeKind(cfg.storeDSN), "api", cfg.apiAddr)
 	return mgr.Start(ctx)
+}
+
+// storeKind names the backend without echoing the DSN, which may hold a password.
+func storeKind(dsn string) string {
+	kind, _, err := storeopen.Parse(dsn)
+	if err != nil {
+		return "invalid"
+	}
+	return string(kind)
 }

@@ -12,8 +12,10 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	leadopsv1 "github.com/leadops/leadops/api/v1alpha1"
 	"github.com/leadops/leadops/internal/clock"
@@ -25,6 +27,10 @@ type LeadPolicyReconciler struct {
 	Scheme   *runtime.Scheme
 	Clock    clock.Clock
 	Recorder events.EventRecorder
+	// Store provides the counters behind the status; nil leaves them untouched.
+	Store LeadStore
+	// Changed receives the policies whose counters a routing pass changed.
+	Changed chan event.GenericEvent
 }
 
 // +kubebuilder:rbac:groups=leadops.io,resources=leadpolicies,verbs=get;list;watch
@@ -64,6 +70,9 @@ func (r *LeadPolicyReconciler) reconcile(ctx context.Context, policy *leadopsv1.
 		r.notReady(policy, specErr)
 		return ctrl.Result{}, nil
 	}
+	if err := r.reconcileCounters(ctx, policy); err != nil {
+		return ctrl.Result{}, err
+	}
 	setReady(&policy.Status.Conditions, policy.Generation, leadopsv1.ReasonReconciled,
 		fmt.Sprintf("%d routing rules compiled; every referenced Team exists", len(policy.Spec.Rules)))
 	return ctrl.Result{}, nil
@@ -82,6 +91,7 @@ func (r *LeadPolicyReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&leadopsv1.Team{},
 			handler.EnqueueRequestsFromMapFunc(requestsForTeam(mgr.GetClient(), func() client.ObjectList { return &leadopsv1.LeadPolicyList{} })),
 			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		WatchesRawSource(source.Channel(r.Changed, &handler.EnqueueRequestForObject{})).
 		Named("leadpolicy").
 		Complete(r)
 }

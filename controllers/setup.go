@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 
 	"github.com/leadops/leadops/internal/clock"
 )
@@ -13,20 +14,28 @@ import (
 
 // Setup registers the indexes and every reconciler with the manager. Tests call it too, so the wiring
 // they exercise is the wiring that ships.
-func Setup(ctx context.Context, mgr ctrl.Manager, clk clock.Clock) error {
+func Setup(ctx context.Context, mgr ctrl.Manager, clk clock.Clock, st LeadStore) error {
 	if err := SetupIndexes(ctx, mgr); err != nil {
 		return fmt.Errorf("registering field indexes: %w", err)
 	}
-	if err := (&TeamReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Clock: clk}).SetupWithManager(mgr); err != nil {
+	policyChanged := make(chan event.GenericEvent, 64)
+	teamChanged := make(chan event.GenericEvent, 64)
+	if err := (&TeamReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Clock: clk, Store: st,
+		Changed: teamChanged}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the Team controller: %w", err)
 	}
-	if err := (&LeadPolicyReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Clock: clk,
-		Recorder: mgr.GetEventRecorder("leadpolicy-controller")}).SetupWithManager(mgr); err != nil {
+	if err := (&LeadPolicyReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Clock: clk, Store: st,
+		Changed: policyChanged, Recorder: mgr.GetEventRecorder("leadpolicy-controller")}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the LeadPolicy controller: %w", err)
 	}
 	if err := (&TeamGoalReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Clock: clk,
 		Recorder: mgr.GetEventRecorder("teamgoal-controller")}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the TeamGoal controller: %w", err)
+	}
+	if err := (&RouterReconciler{Client: mgr.GetClient(), Store: st, Clock: clk,
+		Recorder:      mgr.GetEventRecorder("leadops-router"),
+		PolicyChanged: policyChanged, TeamChanged: teamChanged}).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the router: %w", err)
 	}
 	return nil
 }

@@ -19,6 +19,8 @@ import (
 
 	leadopsv1 "github.com/leadops/leadops/api/v1alpha1"
 	"github.com/leadops/leadops/internal/clock"
+	"github.com/leadops/leadops/internal/store"
+	"github.com/leadops/leadops/internal/store/sqlite"
 	"github.com/leadops/leadops/internal/testutil/kubeenv"
 )
 
@@ -26,6 +28,7 @@ var (
 	k8sClient client.Client
 	testClock = clock.NewFake(time.Date(2027, 2, 16, 12, 0, 0, 0, time.FixedZone("EST", -5*3600)))
 	testRoot  string
+	testStore LeadStore
 )
 
 // TestMain runs the whole package against one real kube-apiserver + etcd with the CRDs installed and
@@ -73,7 +76,25 @@ func runSuite(m *testing.M) int {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	if err := Setup(ctx, mgr, testClock); err != nil {
+	dir, err := os.MkdirTemp("", "leadops-controllers-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "leads.db"), store.Options{Clock: testClock.Now})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "opening the SQLite lead store:", err)
+		return 1
+	}
+	defer st.Close()
+	ls, ok := any(st).(LeadStore)
+	if !ok {
+		fmt.Fprintln(os.Stderr, "the SQLite store does not implement LeadStore")
+		return 1
+	}
+	testStore = ls
+	if err := Setup(ctx, mgr, testClock, ls); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}

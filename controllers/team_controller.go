@@ -10,7 +10,10 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	leadopsv1 "github.com/leadops/leadops/api/v1alpha1"
 	"github.com/leadops/leadops/internal/clock"
@@ -22,6 +25,10 @@ type TeamReconciler struct {
 	client.Client
 	Scheme *runtime.Scheme
 	Clock  clock.Clock
+	// Store provides the open load and queue; nil leaves them untouched.
+	Store LeadStore
+	// Changed receives the Teams whose load a routing pass changed.
+	Changed chan event.GenericEvent
 }
 
 // +kubebuilder:rbac:groups=leadops.io,resources=teams,verbs=get;list;watch
@@ -41,10 +48,10 @@ func (r *TeamReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resul
 			retErr = kerrors.NewAggregate([]error{retErr, fmt.Errorf("patching Team status: %w", err)})
 		}
 	}()
-	return r.reconcile(team)
+	return r.reconcile(ctx, team)
 }
 
-func (r *TeamReconciler) reconcile(team *leadopsv1.Team) (ctrl.Result, error) {
+func (r *TeamReconciler) reconcile(ctx context.Context, team *leadopsv1.Team) (ctrl.Result, error) {
 	st := &team.Status
 	_, members, specErr := teamRoster(&team.Spec)
 	if specErr != nil {
@@ -56,6 +63,9 @@ func (r *TeamReconciler) reconcile(team *leadopsv1.Team) (ctrl.Result, error) {
 	now := r.Clock.Now()
 	sum := roster.Summarize(members, now)
 	st.Members, st.AvailableMembers, st.Capacity = sum.Members, sum.Available, sum.Capacity
+	if err := r.reconcileLoad(ctx, team); err != nil {
+		return ctrl.Result{}, err
+	}
 	setReady(&st.Conditions, team.Generation, leadopsv1.ReasonReconciled,
 		fmt.Sprintf("%d of %d members available", sum.Available, sum.Members))
 
@@ -70,6 +80,7 @@ func (r *TeamReconciler) reconcile(team *leadopsv1.Team) (ctrl.Result, error) {
 func (r *TeamReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&leadopsv1.Team{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		WatchesRawSource(source.Channel(r.Changed, &handler.EnqueueRequestForObject{})).
 		Named("team").
 		Complete(r)
 }

@@ -54,6 +54,8 @@ type Lead struct {
 	Owner  string `json:"owner,omitempty"`
 	Team   string `json:"team,omitempty"`
 	Policy string `json:"policy,omitempty"`
+	// Rule is the routing rule of Policy that assigned the current owner.
+	Rule string `json:"rule,omitempty"`
 
 	// Reason carries the rejection or disqualification reason that goes back to marketing.
 	Reason string `json:"reason,omitempty"`

@@ -1,0 +1,381 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
+
+	leadopsv1 "github.com/leadops/leadops/api/v1alpha1"
+	"github.com/leadops/leadops/internal/celenv"
+	"github.com/leadops/leadops/internal/clock"
+	"github.com/leadops/leadops/internal/lead"
+	"github.com/leadops/leadops/internal/routing"
+	"github.com/leadops/leadops/internal/store"
+)
+
+// LeadStore is the lead store as the controllers use it.
+type LeadStore interface {
+	store.Store
+	store.Router
+}
+
+// Actor is the audit actor of every decision the controller makes.
+const Actor = "controller"
+
+// RouterReconciler routes pending leads. Which policy governs a lead depends on every policy's
+// selector and priority, so routing is one pass over all policies rather than a per-policy reconcile;
+// the pass runs on the leader, wakes on store notifications, policy and team changes, and hands the
+// per-policy and per-team status work to their own reconcilers.
+type RouterReconciler struct {
+	client.Client
+	Store    LeadStore
+	Clock    clock.Clock
+	Recorder events.EventRecorder
+	// BatchSize bounds one pass; a full batch requeues at once for the next.
+	BatchSize int
+	// Wake receives a GenericEvent whenever the store changes.
+	Wake chan event.GenericEvent
+	// PolicyChanged and TeamChanged receive the objects whose status a pass changed.
+	PolicyChanged chan event.GenericEvent
+	TeamChanged   chan event.GenericEvent
+
+	compiled  map[types.NamespacedName]*compiledPolicy
+	unmatched map[string]unmatchedMemo
+	states    map[string]*routing.RuleState // policy key + "\x00" + rule
+}
+
+// unmatchedMemo remembers a lead no policy wanted, so the next pass skips it unless the lead or the
+// set of policies changed.
+type unmatchedMemo struct {
+	version  int64
+	policies string
+}
+
+// +kubebuilder:rbac:groups=leadops.io,resources=leadpolicies;teams,verbs=get;list;watch
+
+// Reconcile runs one routing pass.
+func (r *RouterReconciler) Reconcile(ctx context.Context, _ ctrl.Request) (ctrl.Result, error) {
+	log := ctrl.LoggerFrom(ctx)
+	policies, fingerprint, err := r.loadPolicies(ctx)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	world, err := r.loadWorld(ctx)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	pending, err := r.Store.PendingLeads(ctx, r.BatchSize)
+	if err != nil {
+		return ctrl.Result{}, fmt.Errorf("listing leads awaiting routing: %w", err)
+	}
+
+	var changes []store.Decision
+	var outcomes []routing.Decision
+	unmatched := 0
+	now := r.Clock.Now()
+	for _, l := range pending {
+		if m, ok := r.unmatched[l.ID]; ok && m.version == l.Version && m.policies == fingerprint {
+			unmatched++
+			continue
+		}
+		d := routing.Decide(policies, celenv.FromLead(l), world, nil)
+		if world.err != nil {
+			return ctrl.Result{}, fmt.Errorf("reading routing state from the lead store: %w", world.err)
+		}
+		if len(d.EvalErrors) > 0 {
+			key := ""
+			if d.Policy != nil {
+				key = d.Policy.Key()
+			}
+			expressionErrorsTotal.WithLabelValues(key).Add(float64(len(d.EvalErrors)))
+		}
+		if d.Outcome == routing.Unmatched {
+			r.unmatched[l.ID] = unmatchedMemo{version: l.Version, policies: fingerprint}
+			unmatched++
+			routingOutcomesTotal.WithLabelValues(string(d.Outcome), "").Inc()
+			continue
+		}
+		delete(r.unmatched, l.ID)
+		change, ok := decisionChange(l, d, now)
+		if !ok {
+			continue
+		}
+		if d.Outcome == routing.Routed {
+			// Later leads of this pass must see this assignment: load and turn move on now.
+			world.assigned(d.Pick.Member)
+			st := d.Pick.State
+			r.states[d.Policy.Key()+"\x00"+d.Rule.Name] = &st
+		}
+		changes = append(changes, change)
+		outcomes = append(outcomes, d)
+	}
+	unmatchedLeads.Set(float64(unmatched))
+
+	applied, conflicts, err := r.Store.CommitDecisions(ctx, changes)
+	if err != nil {
+		// Nothing of this pass was written; forget the optimistic turn state and retry.
+		r.states = map[string]*routing.RuleState{}
+		return ctrl.Result{}, fmt.Errorf("committing %d routing decisions: %w", len(changes), err)
+	}
+	if len(conflicts) > 0 {
+		// Another replica or writer changed those leads first; the next pass re-reads them. The
+		// remembered turn may have moved for a lead that did not commit, so reload it from history.
+		r.states = map[string]*routing.RuleState{}
+		log.V(1).Info("routing decisions skipped on concurrent change", "count", len(conflicts))
+	}
+	ok := make(map[string]bool, len(applied))
+	for _, l := range applied {
+		ok[l.ID] = true
+	}
+	tally := map[string]*batchTally{}
+	touchedTeams := map[types.NamespacedName]bool{}
+	for i, d := range outcomes {
+		l := changes[i].Lead
+		if !ok[l.ID] {
+			continue
+		}
+		key := d.Policy.Key()
+		routingOutcomesTotal.WithLabelValues(string(d.Outcome), key).Inc()
+		if d.Outcome == routing.Routed {
+			routedTotal.WithLabelValues(key, d.Rule.Name, l.Team).Inc()
+			routingLatency.Observe(now.Sub(l.UpdatedAt).Seconds())
+		}
+		t := tally[key]
+		if t == nil {
+			t = &batchTally{policy: d.Policy}
+			tally[key] = t
+		}
+		t.add(d.Outcome)
+		if d.Rule != nil {
+			touchedTeams[types.NamespacedName{Namespace: d.Policy.Namespace, Name: d.Rule.Team}] = true
+		}
+	}
+	for _, t := range tally {
+		r.announce(ctx, t)
+	}
+	for k := range touchedTeams {
+		r.notify(r.TeamChanged, &leadopsv1.Team{}, k)
+	}
+	if len(pending) == r.BatchSize && unmatched < len(pending) {
+		return ctrl.Result{Requeue: true}, nil
+	}
+	return ctrl.Result{}, nil
+}
+
+// decisionChange turns a routing decision into the lead's new state and its audit entries; ok is
+// false when there is nothing new to record (a queued lead still waiting where it waited).
+func decisionChange(l *lead.Lead, d routing.Decision, now time.Time) (store.Decision, bool) {
+	next := *l
+	base := map[string]any{"policy": d.Policy.Key(), "generation": d.Policy.Generation}
+	if len(d.EvalErrors) > 0 {
+		base["expressionErrors"] = d.EvalErrors
+	}
+	event := func(typ, reason string, extra map[string]any) store.AuditEvent {
+		data := make(map[string]any, len(base)+len(extra))
+		for k, v := range base {
+			data[k] = v
+		}
+		for k, v := range extra {
+			data[k] = v
+		}
+		return store.AuditEvent{Actor: Actor, At: now, Type: typ, Reason: reason, Data: data}
+	}
+	var ch store.Decision
+	if d.Outcome == routing.Disqualified {
+		if l.Stage != lead.StageNew {
+			return ch, false // qualified under an earlier generation and waiting: keep it
+		}
+		next.Stage, next.Policy, next.Reason = lead.StageDisqualified, d.Policy.Key(), d.Reason
+		return store.Decision{Lead: &next, Events: []store.AuditEvent{event("disqualified", d.Reason, nil)}}, true
+	}
+	if l.Stage == lead.StageNew {
+		// Qualification is its own audit entry: the lead is an MQL even while it waits for room.
+		next.Stage, next.QualifiedAt, next.Policy = lead.StageQualified, &now, d.Policy.Key()
+		ch.Events = append(ch.Events, event("qualified", "passed the qualification gate of policy "+d.Policy.Key(), nil))
+	}
+	team, rule := "", ""
+	if d.Rule != nil {
+		team, rule = d.Policy.Namespace+"/"+d.Rule.Team, d.Rule.Name
+	}
+	switch d.Outcome {
+	case routing.Routed:
+		if next.Stage != lead.StageQualified {
+			return ch, false
+		}
+		if l.Stage == lead.StageNew {
+			ch.Via = []lead.Stage{lead.StageQualified}
+		}
+		next.Stage, next.RoutedAt, next.TouchedAt = lead.StageRouted, &now, nil
+		next.Owner, next.Team, next.Policy, next.Rule = d.Pick.Member, team, d.Policy.Key(), rule
+		ch.Events = append(ch.Events, event("routed", d.Reason, map[string]any{
+			"rule": rule, "strategy": strategyOf(d.Rule), "team": team, "owner": d.Pick.Member,
+			"why": d.Pick.Why, "candidates": d.Pick.Considered,
+		}))
+	case routing.Queued, routing.NoRule:
+		if l.Stage != lead.StageNew && l.Team == team && l.Policy == d.Policy.Key() && l.Rule == rule {
+			return ch, false
+		}
+		next.Policy, next.Team, next.Rule = d.Policy.Key(), team, rule
+		ch.Events = append(ch.Events, event("queued", d.Reason, map[string]any{"rule": rule, "team": team}))
+	default:
+		return ch, false
+	}
+	ch.Lead = &next
+	return ch, true
+}
+
+func strategyOf(r *routing.Rule) string {
+	if r.Strategy == "" {
+		return routing.RoundRobin
+	}
+	return r.Strategy
+}
+
+// batchTally summarises one pass for one policy: one Event per pass, not one per lead.
+type batchTally struct {
+	policy                            *routing.Policy
+	routed, queued, disqual, unrouted int
+}
+
+func (t *batchTally) add(o routing.Outcome) {
+	switch o {
+	case routing.Routed:
+		t.routed++
+	case routing.Queued:
+		t.queued++
+	case routing.Disqualified:
+		t.disqual++
+	case routing.NoRule:
+		t.unrouted++
+	}
+}
+
+func (r *RouterReconciler) announce(ctx context.Context, t *batchTally) {
+	obj := &leadopsv1.LeadPolicy{}
+	obj.Namespace, obj.Name = t.policy.Namespace, t.policy.Name
+	if r.Recorder != nil {
+		var parts []string
+		for _, p := range []struct {
+			n    int
+			what string
+		}{{t.routed, "routed"}, {t.queued, "queued"}, {t.disqual, "disqualified"}, {t.unrouted, "matched no rule"}} {
+			if p.n > 0 {
+				parts = append(parts, fmt.Sprintf("%d %s", p.n, p.what))
+			}
+		}
+		// The recorder needs the object's UID to attach the event; fetch it from the cache.
+		if err := r.Get(ctx, client.ObjectKeyFromObject(obj), obj); err == nil {
+			r.Recorder.Eventf(obj, nil, corev1.EventTypeNormal, "Routed", "Route", "Leads in this pass: %s", strings.Join(parts, ", "))
+		}
+	}
+	r.notify(r.PolicyChanged, obj, client.ObjectKeyFromObject(obj))
+}
+
+func (r *RouterReconciler) notify(ch chan event.GenericEvent, obj client.Object, key types.NamespacedName) {
+	if ch == nil {
+		return
+	}
+	obj.SetNamespace(key.Namespace)
+	obj.SetName(key.Name)
+	select {
+	case ch <- event.GenericEvent{Object: obj}:
+	default: // the status reconciler is already due to run
+	}
+}
+
+// loadPolicies compiles every valid policy (cached per generation) and returns them in decision
+// order, with a fingerprint of the set for the unmatched memo.
+func (r *RouterReconciler) loadPolicies(ctx context.Context) ([]*routing.Policy, string, error) {
+	list := &leadopsv1.LeadPolicyList{}
+	if err := r.List(ctx, list); err != nil {
+		return nil, "", fmt.Errorf("listing LeadPolicies: %w", err)
+	}
+	seen := map[types.NamespacedName]bool{}
+	var out []*routing.Policy
+	var fp []string
+	for i := range list.Items {
+		p := &list.Items[i]
+		key := client.ObjectKeyFromObject(p)
+		seen[key] = true
+		cp := r.compiled[key]
+		if cp == nil || cp.Generation != p.Generation {
+			var specErr *specError
+			if cp, specErr = compilePolicy(p); specErr != nil {
+				delete(r.compiled, key)
+				continue // the LeadPolicy reconciler reports it as Ready=False
+			}
+			r.compiled[key] = cp
+		}
+		out = append(out, cp.routingPolicy(p))
+		fp = append(fp, fmt.Sprintf("%s@%d", key, p.Generation))
+	}
+	for k := range r.compiled {
+		if !seen[k] {
+			delete(r.compiled, k)
+		}
+	}
+	routing.SortPolicies(out)
+	sort.Strings(fp)
+	return out, strings.Join(fp, ","), nil
+}
+
+func (cp *compiledPolicy) routingPolicy(p *leadopsv1.LeadPolicy) *routing.Policy {
+	rp := &routing.Policy{Namespace: p.Namespace, Name: p.Name, Generation: p.Generation, Priority: p.Spec.Priority}
+	if cp.Selector != nil {
+		rp.Selector = cp.Selector
+	}
+	if cp.Qualification != nil {
+		rp.Qualification = cp.Qualification
+		rp.DisqualifyReason = p.Spec.Qualification.Reason
+		if rp.DisqualifyReason == "" {
+			rp.DisqualifyReason = "did not meet the qualification gate"
+		}
+	}
+	for _, cr := range cp.Rules {
+		rule := routing.Rule{Name: cr.Rule.Name, Team: cr.Rule.TeamRef.Name, Strategy: string(cr.Rule.Strategy)}
+		if cr.When != nil {
+			rule.When = cr.When
+		}
+		rp.Rules = append(rp.Rules, rule)
+	}
+	return rp
+}
+
+// SetupWithManager registers the router and the store watcher.
+func (r *RouterReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if r.BatchSize <= 0 {
+		r.BatchSize = 500
+	}
+	r.compiled = map[types.NamespacedName]*compiledPolicy{}
+	r.unmatched = map[string]unmatchedMemo{}
+	r.states = map[string]*routing.RuleState{}
+	if r.Wake == nil {
+		r.Wake = make(chan event.GenericEvent, 1)
+	}
+	if err := mgr.Add(&storeWatcher{Store: r.Store, Out: r.Wake}); err != nil {
+		return err
+	}
+	single := handler.EnqueueRequestsFromMapFunc(func(context.Context, client.Object) []reconcile.Request {
+		return []reconcile.Request{{NamespacedName: client.ObjectKeyFromObject(routerObject)}}
+	})
+	return ctrl.NewControllerManagedBy(mgr).
+		Named("router").
+		WithOptions(controller.Options{MaxConcurrentReconciles: 1}).
+		WatchesRawSource(source.Channel(r.Wake, single)).
+		Watches(&leadopsv1.LeadPolicy{}, single).
+		Watches(&leadopsv1.Team{}, single).
+		Complete(r)
+}

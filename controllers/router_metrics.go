@@ -1,0 +1,40 @@
+package controllers
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
+)
+
+// Routing metrics, on controller-runtime's registry (served on the manager's metrics endpoint).
+// Labels are Kubernetes object names only: never a lead's or a person's data.
+var (
+	routedTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "leadops_leads_routed_total",
+		Help: "Leads routed, by governing policy (namespace/name), rule and team.",
+	}, []string{"policy", "rule", "team"})
+	routingOutcomesTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "leadops_routing_outcomes_total",
+		Help: "Routing decisions by outcome (Routed, Queued, Disqualified, NoRule, Unmatched) and policy (empty when unmatched).",
+	}, []string{"outcome", "policy"})
+	routingQueue = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "leadops_routing_queue_leads",
+		Help: "Leads waiting for a member of the target team to have room, by policy.",
+	}, []string{"policy"})
+	unmatchedLeads = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "leadops_unmatched_leads",
+		Help: "Leads that no LeadPolicy selects, as of the last routing pass (list them with `leadctl list --stage new`).",
+	})
+	expressionErrorsTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "leadops_expression_errors_total",
+		Help: "CEL evaluation errors met while routing (the lead moved on to the next policy or rule), by policy.",
+	}, []string{"policy"})
+	routingLatency = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "leadops_routing_latency_seconds",
+		Help:    "Time from a lead's creation (or last change) to its routing decision being committed.",
+		Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60},
+	})
+)
+
+func init() {
+	metrics.Registry.MustRegister(routedTotal, routingOutcomesTotal, routingQueue, unmatchedLeads, expressionErrorsTotal, routingLatency)
+}
