@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -25,25 +26,26 @@ WHERE (leads.email, leads.name, leads.company, leads.domain, leads.country, lead
 	leads.employees, leads.source, leads.campaign, leads.score, leads.attributes)
 	IS DISTINCT FROM (excluded.email, excluded.name, excluded.company, excluded.domain,
 	excluded.country, excluded.industry, excluded.employees, excluded.source, excluded.campaign,
-	excluded.score, excluded.attributes)
-RETURNING ` + leadColumns
+	excluded.score, excluded.attributes)`
 
 const insertColumns = `(id, external_id, email, name, company, domain, country, industry, employees,
 	source, campaign, score, attributes, stage, created_at, updated_at, version)`
 
 const upsertSQL = `INSERT INTO leads ` + insertColumns + `
-VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, 'new', $14, $14, 1)` + upsertSet
+VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, 'new', $14, $14, 1)` + upsertSet +
+	` RETURNING ` + leadColumns
 
 // upsertBatchSQL is the same upsert for a whole batch in one statement: the rows travel as one
 // array per column and unnest() turns them back into rows. One round trip, one plan, and within a
-// small factor of COPY, while keeping ON CONFLICT (COPY cannot upsert).
+// small factor of COPY, while keeping ON CONFLICT (COPY cannot upsert). Only ids come back: a
+// created lead is exactly its input, so only updated and unchanged leads are read back.
 const upsertBatchSQL = `INSERT INTO leads ` + insertColumns + `
 SELECT u.id, u.external_id, u.email, u.name, u.company, u.domain, u.country, u.industry, u.employees,
 	u.source, u.campaign, u.score, u.attributes::jsonb, 'new', $14, $14, 1
 FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
 	$8::text[], $9::bigint[], $10::text[], $11::text[], $12::bigint[], $13::text[])
 	AS u(id, external_id, email, name, company, domain, country, industry, employees, source,
-	campaign, score, attributes)` + upsertSet
+	campaign, score, attributes)` + upsertSet + ` RETURNING id::text`
 
 // UpsertLead creates or updates one lead by external id.
 func (s *Store) UpsertLead(ctx context.Context, in store.LeadInput, actor string) (*lead.Lead, bool, error) {
@@ -134,34 +136,39 @@ func (s *Store) UpsertLeads(ctx context.Context, in []store.LeadInput, actor str
 		var (
 			written []*lead.Lead
 			events  []store.AuditEvent
+			reread  []string // external ids of updated and unchanged leads
+			updated = map[string]bool{}
 		)
 		for rows.Next() {
-			l, err := scanLead(rows)
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			i, ok := pos[id]
+			if !ok { // not one of our new ids: an existing lead this statement updated
+				updated[id] = true
+				continue
+			}
+			l, err := createdLead(items[i], id, attrs[i], now)
 			if err != nil {
 				rows.Close()
 				return err
 			}
-			if i, ok := pos[l.ID]; ok {
-				out[i] = l
-				events = append(events, core.CreatedEvent(l, actor))
-			} else {
-				out[byExt[l.ExternalID]] = l
-				events = append(events, core.UpdatedEvent(l, actor))
-			}
+			out[i] = l
+			events = append(events, core.CreatedEvent(l, actor))
 			written = append(written, l)
 		}
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		// Rows the upsert left alone (unchanged) did not come back: read them.
-		var missing []string
 		for i, l := range out {
 			if l == nil {
-				missing = append(missing, items[i].ExternalID)
+				reread = append(reread, items[i].ExternalID)
 			}
 		}
-		if len(missing) > 0 {
-			rows, err := tx.Query(ctx, `SELECT `+leadColumns+` FROM leads WHERE external_id = ANY($1)`, missing)
+		if len(reread) > 0 {
+			rows, err := tx.Query(ctx, `SELECT `+leadColumns+` FROM leads WHERE external_id = ANY($1)`, reread)
 			if err != nil {
 				return err
 			}
@@ -172,6 +179,10 @@ func (s *Store) UpsertLeads(ctx context.Context, in []store.LeadInput, actor str
 					return err
 				}
 				out[byExt[l.ExternalID]] = l
+				if updated[l.ID] {
+					events = append(events, core.UpdatedEvent(l, actor))
+					written = append(written, l)
+				}
 			}
 			if err := rows.Err(); err != nil {
 				return err
@@ -211,8 +222,12 @@ func recordAndNotify(ctx context.Context, tx pgx.Tx, written []*lead.Lead, event
 		for i, l := range written {
 			ids[i] = l.ID
 		}
-		if _, err := tx.Exec(ctx, `SELECT pg_notify($1, l.id::text || ':' || l.change_seq)
-			FROM leads l WHERE l.id = ANY($2::uuid[])`, channel, ids); err != nil {
+		// One NOTIFY per 150 leads ("id:seq,id:seq,…" stays under the 8000-byte payload limit):
+		// a thousand separate notifications would cost the batch more than its own insert.
+		if _, err := tx.Exec(ctx, `SELECT pg_notify($1, string_agg(t.id::text || ':' || t.change_seq, ','))
+			FROM (SELECT id, change_seq, (row_number() OVER () - 1) / 150 AS chunk
+			      FROM leads WHERE id = ANY($2::uuid[])) t
+			GROUP BY t.chunk`, channel, ids); err != nil {
 			return err
 		}
 	}
@@ -310,4 +325,18 @@ func (s *Store) ListLeads(ctx context.Context, f store.ListFilter) (store.Page, 
 		page.NextCursor = store.EncodeCursor(last.CreatedAt, last.ID)
 	}
 	return page, nil
+}
+
+// createdLead is the lead an upsert just inserted, built from its input instead of read back. The
+// attributes go through JSON like a read would, so callers see the same types either way.
+func createdLead(in store.LeadInput, id, attrs string, now time.Time) (*lead.Lead, error) {
+	l := core.NewLead(in, now)
+	l.ID = id
+	l.Attributes = nil
+	if attrs != "{}" {
+		if err := json.Unmarshal([]byte(attrs), &l.Attributes); err != nil {
+			return nil, err
+		}
+	}
+	return l, nil
 }

@@ -108,16 +108,7 @@ func (l *listener) session(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		id, seqText, ok := strings.Cut(n.Payload, ":")
-		if !ok {
-			continue
-		}
-		l.hub.Publish(id)
-		if seq, err := strconv.ParseInt(seqText, 10, 64); err == nil {
-			l.mu.Lock()
-			l.lastSeq = max(l.lastSeq, seq)
-			l.mu.Unlock()
-		}
+		l.relay(n.Payload)
 	}
 }
 
@@ -175,4 +166,26 @@ func (l *listener) backendPID() uint32 {
 		return 0
 	}
 	return l.live.PgConn().PID()
+}
+
+// relay publishes the leads of one payload and advances the replay watermark.
+func (l *listener) relay(payload string) {
+	var (
+		ids []string
+		top int64
+	)
+	for item := range strings.SplitSeq(payload, ",") {
+		id, seqText, ok := strings.Cut(item, ":")
+		if !ok {
+			continue
+		}
+		ids = append(ids, id)
+		if seq, err := strconv.ParseInt(seqText, 10, 64); err == nil {
+			top = max(top, seq)
+		}
+	}
+	l.hub.Publish(ids...)
+	l.mu.Lock()
+	l.lastSeq = max(l.lastSeq, top)
+	l.mu.Unlock()
 }

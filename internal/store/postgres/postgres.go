@@ -16,7 +16,8 @@ import (
 	"github.com/leadops/leadops/internal/store/internal/notify"
 )
 
-// channel is the LISTEN/NOTIFY channel; payloads are "<lead id>:<change_seq>".
+// channel is the LISTEN/NOTIFY channel; a payload is a comma-separated list of
+// "<lead id>:<change_seq>".
 const channel = "leadops_lead_changes"
 
 // Store implements store.Store on PostgreSQL.
