@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -82,5 +84,17 @@ func TestWithDatabase(t *testing.T) {
 		if got, err := withDatabase(in, "x"); err != nil || got != want {
 			t.Errorf("withDatabase(%q) = %q, %v; want %q", in, got, err, want)
 		}
+	}
+}
+
+// TestMissingBinariesSayHowToFix: no binaries is an error that names the fix, never a skip.
+func TestMissingBinariesSayHowToFix(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	old := debianBinGlob
+	debianBinGlob = filepath.Join(t.TempDir(), "*", "bin")
+	defer func() { debianBinGlob = old }()
+	_, err := Start(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "apt-get install postgresql-15") {
+		t.Fatalf("err = %v", err)
 	}
 }

@@ -22,6 +22,8 @@ import (
 const installHint = "install the PostgreSQL server (Debian/Ubuntu: apt-get install postgresql-15), " +
 	"put its bin directory on PATH, or set " + EnvDSN + " to a server's DSN"
 
+const dirPrefix = "leadops-pgtest-"
+
 // Server is a throwaway PostgreSQL server owned by the test process.
 type Server struct {
 	Dir  string // temp dir holding data/, the socket and the log; removed by Stop
@@ -42,7 +44,9 @@ func Start(ctx context.Context) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp(tempBase(cred != nil), "leadops-pgtest-")
+	base := tempBase(cred != nil)
+	removeStale(base)
+	dir, err := os.MkdirTemp(base, dirPrefix)
 	if err != nil {
 		return nil, err
 	}
@@ -160,6 +164,9 @@ func (s *Server) kill() error {
 	}
 }
 
+// debianBinGlob is where Debian and Ubuntu packages install the server (a var for the test).
+var debianBinGlob = "/usr/lib/postgresql/*/bin"
+
 // findBinDir locates initdb and postgres: PATH first, then the newest /usr/lib/postgresql/*/bin.
 func findBinDir() (string, error) {
 	var dirs []string
@@ -169,7 +176,7 @@ func findBinDir() (string, error) {
 		}
 		dirs = append(dirs, filepath.Dir(p))
 	}
-	versions, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	versions, _ := filepath.Glob(debianBinGlob)
 	sort.Slice(versions, func(i, j int) bool { return pgVersion(versions[i]) > pgVersion(versions[j]) })
 	dirs = append(dirs, versions...)
 	for _, d := range dirs {
@@ -231,4 +238,25 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// removeStale deletes the dirs of earlier runs that died without cleanup (Pdeathsig stopped their
+// server, but nothing removed the files): no live postmaster, and old enough not to be a run that is
+// still in initdb.
+func removeStale(base string) {
+	dirs, _ := filepath.Glob(filepath.Join(base, dirPrefix+"*"))
+	for _, d := range dirs {
+		fi, err := os.Stat(d)
+		if err != nil || time.Since(fi.ModTime()) < 10*time.Minute {
+			continue
+		}
+		pidFile, err := os.ReadFile(filepath.Join(d, "data", "postmaster.pid"))
+		if err == nil {
+			first, _, _ := bytes.Cut(pidFile, []byte("\n"))
+			if pid, err := strconv.Atoi(string(first)); err == nil && syscall.Kill(pid, 0) == nil {
+				continue // still running
+			}
+		}
+		_ = os.RemoveAll(d)
+	}
 }
