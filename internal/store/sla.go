@@ -1,0 +1,48 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/leadops/leadops/internal/lead"
+)
+
+// SLA is what the SLA enforcement needs: the handoffs whose deadline has come (a range scan on the
+// deadline indexes, never a scan of open leads) and the figures behind the SLA conditions and status.
+//
+// A handoff is open for first touch while the lead is in stage routed, and open for acceptance while
+// it is in stage routed or touched. It is overdue once its deadline is at or before now, and at risk
+// once its warning time is, until the deadline.
+type SLA interface {
+	// DueHandoffs returns up to limit leads with an open handoff whose deadline is at or before t
+	// and whose breach is not yet recorded (FirstTouchBreachedAt / AcceptanceBreachedAt nil), earliest
+	// deadline first.
+	DueHandoffs(ctx context.Context, t time.Time, limit int) ([]*lead.Lead, error)
+	// SLAStats computes a policy's SLA figures at now over the compliance window starting at since.
+	SLAStats(ctx context.Context, policy string, now, since time.Time) (SLAStats, error)
+}
+
+// SLAStats are the figures behind a LeadPolicy's SLA conditions and status.
+type SLAStats struct {
+	// FirstTouchOverdue and AcceptanceOverdue count open handoffs past their deadline.
+	FirstTouchOverdue int64
+	AcceptanceOverdue int64
+	// OldestOverdueDue is the earliest deadline among overdue handoffs.
+	OldestOverdueDue *time.Time
+	// AtRisk counts open handoffs past their warning time but not yet overdue.
+	AtRisk int64
+	// NextEvent is the earliest warning time or deadline after now among open handoffs: when the
+	// conditions next change by the passage of time alone.
+	NextEvent *time.Time
+	// Compliant and Breached count the window's handoffs that are decided: leads qualified since
+	// `since` and routed, which were touched (and accepted or rejected, if they had an acceptance
+	// deadline that passed) without any breach (Compliant), or that breached at least once or are
+	// overdue now (Breached). Handoffs still within their SLA count in neither.
+	Compliant int64
+	Breached  int64
+	// MedianTimeToFirstTouch is the median of touched_at - routed_at over leads touched since `since`
+	// (wall-clock time); nil when none were.
+	MedianTimeToFirstTouch *time.Duration
+	// LastBreachTime is the newest LastBreachAt of the policy's leads.
+	LastBreachTime *time.Time
+}
