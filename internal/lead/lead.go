@@ -74,6 +74,18 @@ type Lead struct {
 	ClosedAt      *time.Time `json:"closedAt,omitempty"`
 	FirstTouchDue *time.Time `json:"firstTouchDue,omitempty"`
 	AcceptanceDue *time.Time `json:"acceptanceDue,omitempty"`
+	// FirstTouchWarn and AcceptanceWarn are when the handoff becomes at risk (before its deadline).
+	FirstTouchWarn *time.Time `json:"firstTouchWarn,omitempty"`
+	AcceptanceWarn *time.Time `json:"acceptanceWarn,omitempty"`
+	// FirstTouchBreachedAt and AcceptanceBreachedAt record the breach of the current handoff's
+	// deadline, once: nil while the breach is not (yet) recorded.
+	FirstTouchBreachedAt *time.Time `json:"firstTouchBreachedAt,omitempty"`
+	AcceptanceBreachedAt *time.Time `json:"acceptanceBreachedAt,omitempty"`
+	// BreachCount counts every SLA breach recorded on the lead; LastBreachAt is the newest.
+	BreachCount  int        `json:"breachCount"`
+	LastBreachAt *time.Time `json:"lastBreachAt,omitempty"`
+	// PreviousOwners lists the owners the lead was taken from (reassignment excludes them).
+	PreviousOwners []string `json:"previousOwners,omitempty"`
 
 	// Version increases by one on every change; writers use it for optimistic concurrency.
 	Version int64 `json:"version"`

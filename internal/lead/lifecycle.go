@@ -178,10 +178,13 @@ func Apply(l Lead, a Action) (Lead, error) {
 		out.Reason = ""
 		out.RoutedAt, out.TouchedAt, out.AcceptedAt, out.RejectedAt = nil, nil, nil, nil
 		out.FirstTouchDue, out.AcceptanceDue = nil, nil
+		out.FirstTouchWarn, out.AcceptanceWarn = nil, nil
+		out.FirstTouchBreachedAt, out.AcceptanceBreachedAt = nil, nil
 	case ActivityDisqualify:
 		out.Reason = a.Reason
 		out.Owner, out.Team = "", ""
 		out.FirstTouchDue, out.AcceptanceDue = nil, nil
+		out.FirstTouchWarn, out.AcceptanceWarn = nil, nil
 	case ActivityRoute:
 		// The new owner's clock starts now; owner, team and deadlines are set by the router.
 		out.RoutedAt = &at
@@ -198,6 +201,7 @@ func Apply(l Lead, a Action) (Lead, error) {
 		out.Reason = a.Reason
 		out.Owner, out.Team = "", ""
 		out.FirstTouchDue, out.AcceptanceDue = nil, nil
+		out.FirstTouchWarn, out.AcceptanceWarn = nil, nil
 	case ActivityWin:
 		out.ClosedAt = &at
 		out.Amount = a.Amount
