@@ -79,10 +79,11 @@ func run(ctx context.Context, cfg config) error {
 		return fmt.Errorf("opening the lead store: %w", err)
 	}
 	defer st.Close()
-	leadStore, ok := st.(controllers.LeadStore)
+	ls, ok := st.(controllers.LeadStore)
 	if !ok {
 		return errors.New("the lead store backend does not support routing")
 	}
+	leadStore := controllers.Instrument(ls)
 
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
 		Scheme:                        scheme,
@@ -99,7 +100,7 @@ func run(ctx context.Context, cfg config) error {
 		return err
 	}
 	if cfg.apiAddr != "0" {
-		srv, err := api.NewServer(st, api.Options{Addr: cfg.apiAddr, TokenFile: cfg.apiTokenFile, Logger: ctrl.Log.WithName("api")})
+		srv, err := api.NewServer(leadStore, api.Options{Addr: cfg.apiAddr, TokenFile: cfg.apiTokenFile, Logger: ctrl.Log.WithName("api")})
 		if err != nil {
 			return fmt.Errorf("setting up the HTTP API: %w", err)
 		}

@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -31,6 +32,18 @@ type LeadPolicyReconciler struct {
 	Store LeadStore
 	// Changed receives the policies whose counters a routing pass changed.
 	Changed chan event.GenericEvent
+	// Wake wakes the router.
+	Wake chan event.GenericEvent
+}
+
+func (r *LeadPolicyReconciler) wakeRouter() {
+	if r.Wake == nil {
+		return
+	}
+	select {
+	case r.Wake <- event.GenericEvent{Object: routerObject}:
+	default:
+	}
 }
 
 // +kubebuilder:rbac:groups=leadops.io,resources=leadpolicies,verbs=get;list;watch
@@ -73,9 +86,23 @@ func (r *LeadPolicyReconciler) reconcile(ctx context.Context, policy *leadopsv1.
 	if err := r.reconcileCounters(ctx, policy); err != nil {
 		return ctrl.Result{}, err
 	}
+	next, err := r.reconcileSLA(ctx, policy)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	// Breached or not, a policy the controller can apply is Ready: a breach is the business's
+	// problem, reported by SLABreached.
 	setReady(&policy.Status.Conditions, policy.Generation, leadopsv1.ReasonReconciled,
 		fmt.Sprintf("%d routing rules compiled; every referenced Team exists", len(policy.Spec.Rules)))
-	return ctrl.Result{}, nil
+	if policy.Status.Breached > 0 {
+		// Let the router record and escalate the breach now, not at its next wake-up.
+		r.wakeRouter()
+	}
+	if next.IsZero() {
+		return ctrl.Result{}, nil
+	}
+	// Wake exactly at the next warning time or deadline, never before it.
+	return ctrl.Result{RequeueAfter: max(next.Sub(r.Clock.Now()), time.Millisecond)}, nil
 }
 
 func (r *LeadPolicyReconciler) notReady(policy *leadopsv1.LeadPolicy, e *specError) {

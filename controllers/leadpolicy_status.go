@@ -3,10 +3,12 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	leadopsv1 "github.com/leadops/leadops/api/v1alpha1"
+	"github.com/leadops/leadops/internal/sla"
 )
 
 // reconcileCounters fills the routing counters and CapacityExceeded from the lead store.
@@ -50,4 +52,63 @@ func capacityMessage(queued int64) string {
 		return fmt.Sprintf("%d leads wait because no member of the target team has room or is available; they are routed as soon as capacity frees up", queued)
 	}
 	return "no lead is waiting for capacity"
+}
+
+// complianceWindow is the policy's trailing window for compliance and median time to first touch.
+func complianceWindow(policy *leadopsv1.LeadPolicy) time.Duration {
+	if d, err := time.ParseDuration(string(policy.Spec.ComplianceWindow)); err == nil && d > 0 {
+		return d
+	}
+	return 7 * 24 * time.Hour
+}
+
+// reconcileSLA sets SLABreached, SLAAtRisk and the SLA figures, and returns when they next change by
+// the passage of time alone (zero when nothing is scheduled).
+func (r *LeadPolicyReconciler) reconcileSLA(ctx context.Context, policy *leadopsv1.LeadPolicy) (time.Time, error) {
+	if r.Store == nil {
+		return time.Time{}, nil
+	}
+	key := policy.Namespace + "/" + policy.Name
+	now := r.Clock.Now()
+	stats, err := r.Store.SLAStats(ctx, key, now, now.Add(-complianceWindow(policy)))
+	if err != nil {
+		return time.Time{}, fmt.Errorf("reading SLA figures of policy %s from the lead store: %w", key, err)
+	}
+	st := &policy.Status
+	gen := policy.Generation
+	overdue := stats.FirstTouchOverdue + stats.AcceptanceOverdue
+	st.Breached = overdue
+	slaOverdue.WithLabelValues(key).Set(float64(overdue))
+	slaAtRisk.WithLabelValues(key).Set(float64(stats.AtRisk))
+	if c := sla.Compliance(stats.Compliant, stats.Breached); c.Known {
+		st.Compliance = c.String()
+		slaCompliance.WithLabelValues(key).Set(c.Ratio)
+	} else {
+		st.Compliance = ""
+	}
+	st.MedianTimeToFirstTouch = ""
+	if stats.MedianTimeToFirstTouch != nil {
+		st.MedianTimeToFirstTouch = sla.FormatDuration(*stats.MedianTimeToFirstTouch)
+	}
+	if stats.LastBreachTime != nil {
+		t := metav1.NewTime(*stats.LastBreachTime)
+		st.LastBreachTime = &t
+	}
+
+	cond := sla.Breached(stats.FirstTouchOverdue, stats.AcceptanceOverdue, stats.OldestOverdueDue, now)
+	setCondition(&st.Conditions, gen, leadopsv1.ConditionSLABreached, conditionStatus(cond.True), cond.Reason, cond.Message)
+	risk := sla.AtRisk(stats.AtRisk)
+	setCondition(&st.Conditions, gen, leadopsv1.ConditionSLAAtRisk, conditionStatus(risk.True), risk.Reason, risk.Message)
+
+	if stats.NextEvent == nil {
+		return time.Time{}, nil
+	}
+	return *stats.NextEvent, nil
+}
+
+func conditionStatus(b bool) metav1.ConditionStatus {
+	if b {
+		return metav1.ConditionTrue
+	}
+	return metav1.ConditionFalse
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/leadops/leadops/internal/clock"
 	"github.com/leadops/leadops/internal/lead"
 	"github.com/leadops/leadops/internal/routing"
+	"github.com/leadops/leadops/internal/slaclock"
 	"github.com/leadops/leadops/internal/store"
 )
 
@@ -30,6 +31,7 @@ import (
 type LeadStore interface {
 	store.Store
 	store.Router
+	store.SLA
 }
 
 // Actor is the audit actor of every decision the controller makes.
@@ -69,7 +71,7 @@ type unmatchedMemo struct {
 // Reconcile runs one routing pass.
 func (r *RouterReconciler) Reconcile(ctx context.Context, _ ctrl.Request) (ctrl.Result, error) {
 	log := ctrl.LoggerFrom(ctx)
-	policies, fingerprint, err := r.loadPolicies(ctx)
+	policies, specs, fingerprint, err := r.loadPolicies(ctx)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
@@ -86,6 +88,7 @@ func (r *RouterReconciler) Reconcile(ctx context.Context, _ ctrl.Request) (ctrl.
 	var outcomes []routing.Decision
 	unmatched := 0
 	now := r.Clock.Now()
+	p := &pass{world: world, specs: specs, now: now}
 	for _, l := range pending {
 		if m, ok := r.unmatched[l.ID]; ok && m.version == l.Version && m.policies == fingerprint {
 			unmatched++
@@ -109,7 +112,7 @@ func (r *RouterReconciler) Reconcile(ctx context.Context, _ ctrl.Request) (ctrl.
 			continue
 		}
 		delete(r.unmatched, l.ID)
-		change, ok := decisionChange(l, d, now)
+		change, ok := p.decisionChange(l, d)
 		if !ok {
 			continue
 		}
@@ -166,6 +169,9 @@ func (r *RouterReconciler) Reconcile(ctx context.Context, _ ctrl.Request) (ctrl.
 	for _, t := range tally {
 		r.announce(ctx, t)
 	}
+	if err := r.enforceSLAs(ctx, p); err != nil {
+		return ctrl.Result{}, err
+	}
 	for k := range touchedTeams {
 		r.notify(r.TeamChanged, &leadopsv1.Team{}, k)
 	}
@@ -177,7 +183,8 @@ func (r *RouterReconciler) Reconcile(ctx context.Context, _ ctrl.Request) (ctrl.
 
 // decisionChange turns a routing decision into the lead's new state and its audit entries; ok is
 // false when there is nothing new to record (a queued lead still waiting where it waited).
-func decisionChange(l *lead.Lead, d routing.Decision, now time.Time) (store.Decision, bool) {
+func (p *pass) decisionChange(l *lead.Lead, d routing.Decision) (store.Decision, bool) {
+	now := p.now
 	next := *l
 	base := map[string]any{"policy": d.Policy.Key(), "generation": d.Policy.Generation}
 	if len(d.EvalErrors) > 0 {
@@ -220,10 +227,14 @@ func decisionChange(l *lead.Lead, d routing.Decision, now time.Time) (store.Deci
 		}
 		next.Stage, next.RoutedAt, next.TouchedAt = lead.StageRouted, &now, nil
 		next.Owner, next.Team, next.Policy, next.Rule = d.Pick.Member, team, d.Policy.Key(), rule
-		ch.Events = append(ch.Events, event("routed", d.Reason, map[string]any{
+		extra := map[string]any{
 			"rule": rule, "strategy": strategyOf(d.Rule), "team": team, "owner": d.Pick.Member,
 			"why": d.Pick.Why, "candidates": d.Pick.Considered,
-		}))
+		}
+		if err := p.schedule(&next, d.Policy.Namespace, d.Rule.Team); err != nil {
+			extra["slaError"] = err.Error()
+		}
+		ch.Events = append(ch.Events, event("routed", d.Reason, extra))
 	case routing.Queued, routing.NoRule:
 		if l.Stage != lead.StageNew && l.Team == team && l.Policy == d.Policy.Key() && l.Rule == rule {
 			return ch, false
@@ -242,6 +253,33 @@ func strategyOf(r *routing.Rule) string {
 		return routing.RoundRobin
 	}
 	return r.Strategy
+}
+
+// pass is the state of one routing pass.
+type pass struct {
+	world *world
+	specs map[string]*leadopsv1.LeadPolicy
+	now   time.Time
+}
+
+// schedule starts a fresh SLA on l, which the policy l.Policy routed to team now.
+func (p *pass) schedule(l *lead.Lead, namespace, team string) error {
+	spec := p.specs[l.Policy]
+	if spec == nil || spec.Spec.SLA == nil {
+		handoff{}.apply(l)
+		return nil
+	}
+	var cal *slaclock.Calendar
+	if v := p.world.views[types.NamespacedName{Namespace: namespace, Name: team}]; v != nil {
+		cal = v.Calendar
+	}
+	h, err := scheduleHandoff(spec.Spec.SLA, cal, p.now)
+	if err != nil {
+		handoff{}.apply(l)
+		return err
+	}
+	h.apply(l)
+	return nil
 }
 
 // batchTally summarises one pass for one policy: one Event per pass, not one per lead.
@@ -298,11 +336,12 @@ func (r *RouterReconciler) notify(ch chan event.GenericEvent, obj client.Object,
 
 // loadPolicies compiles every valid policy (cached per generation) and returns them in decision
 // order, with a fingerprint of the set for the unmatched memo.
-func (r *RouterReconciler) loadPolicies(ctx context.Context) ([]*routing.Policy, string, error) {
+func (r *RouterReconciler) loadPolicies(ctx context.Context) ([]*routing.Policy, map[string]*leadopsv1.LeadPolicy, string, error) {
 	list := &leadopsv1.LeadPolicyList{}
 	if err := r.List(ctx, list); err != nil {
-		return nil, "", fmt.Errorf("listing LeadPolicies: %w", err)
+		return nil, nil, "", fmt.Errorf("listing LeadPolicies: %w", err)
 	}
+	specs := make(map[string]*leadopsv1.LeadPolicy, len(list.Items))
 	seen := map[types.NamespacedName]bool{}
 	var out []*routing.Policy
 	var fp []string
@@ -320,6 +359,7 @@ func (r *RouterReconciler) loadPolicies(ctx context.Context) ([]*routing.Policy,
 			r.compiled[key] = cp
 		}
 		out = append(out, cp.routingPolicy(p))
+		specs[key.String()] = p
 		fp = append(fp, fmt.Sprintf("%s@%d", key, p.Generation))
 	}
 	for k := range r.compiled {
@@ -329,7 +369,7 @@ func (r *RouterReconciler) loadPolicies(ctx context.Context) ([]*routing.Policy,
 	}
 	routing.SortPolicies(out)
 	sort.Strings(fp)
-	return out, strings.Join(fp, ","), nil
+	return out, specs, strings.Join(fp, ","), nil
 }
 
 func (cp *compiledPolicy) routingPolicy(p *leadopsv1.LeadPolicy) *routing.Policy {

@@ -28,6 +28,27 @@ var (
 		Name: "leadops_expression_errors_total",
 		Help: "CEL evaluation errors met while routing (the lead moved on to the next policy or rule), by policy.",
 	}, []string{"policy"})
+	slaBreachesTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "leadops_sla_breaches_total",
+		Help: "Handoffs that breached an SLA, by policy (namespace/name) and SLA (first_touch, acceptance).",
+	}, []string{"policy", "sla"})
+	slaOverdue = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "leadops_sla_overdue_handoffs",
+		Help: "Open handoffs past their deadline, by policy.",
+	}, []string{"policy"})
+	slaAtRisk = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "leadops_sla_at_risk_handoffs",
+		Help: "Open handoffs past their warning time but not yet overdue, by policy.",
+	}, []string{"policy"})
+	slaCompliance = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "leadops_sla_compliance_ratio",
+		Help: "Share of the compliance window's decided handoffs that met their SLA (0..1), by policy.",
+	}, []string{"policy"})
+	timeToFirstTouch = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "leadops_time_to_first_touch_seconds",
+		Help:    "Wall-clock time from routing to the first touch, by policy.",
+		Buckets: []float64{60, 300, 900, 1800, 3600, 7200, 14400, 28800, 86400, 172800},
+	}, []string{"policy"})
 	routingLatency = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name:    "leadops_routing_latency_seconds",
 		Help:    "Time from a lead's creation (or last change) to its routing decision being committed.",
@@ -36,5 +57,6 @@ var (
 )
 
 func init() {
-	metrics.Registry.MustRegister(routedTotal, routingOutcomesTotal, routingQueue, unmatchedLeads, expressionErrorsTotal, routingLatency)
+	metrics.Registry.MustRegister(routedTotal, routingOutcomesTotal, routingQueue, unmatchedLeads, expressionErrorsTotal,
+		routingLatency, slaBreachesTotal, slaOverdue, slaAtRisk, slaCompliance, timeToFirstTouch)
 }

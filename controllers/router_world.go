@@ -18,6 +18,7 @@ type world struct {
 	ctx    context.Context
 	r      *RouterReconciler
 	teams  map[types.NamespacedName][]routing.Candidate
+	views  map[types.NamespacedName]*teamView
 	load   map[string]int
 	owners map[string]string
 	err    error
@@ -32,21 +33,24 @@ func (r *RouterReconciler) loadWorld(ctx context.Context) (*world, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading open load per rep: %w", err)
 	}
-	w := &world{ctx: ctx, r: r, teams: map[types.NamespacedName][]routing.Candidate{}, load: load, owners: map[string]string{}}
+	w := &world{ctx: ctx, r: r, teams: map[types.NamespacedName][]routing.Candidate{}, views: map[types.NamespacedName]*teamView{},
+		load: load, owners: map[string]string{}}
 	now := r.Clock.Now()
 	for i := range teams.Items {
 		t := &teams.Items[i]
-		_, members, specErr := teamRoster(&t.Spec)
+		view, specErr := parseTeam(&t.Spec)
 		if specErr != nil {
 			continue // an invalid Team routes nothing; its own reconciler reports why
 		}
-		cands := make([]routing.Candidate, 0, len(members))
-		for _, m := range members {
+		key := types.NamespacedName{Namespace: t.Namespace, Name: t.Name}
+		w.views[key] = view
+		cands := make([]routing.Candidate, 0, len(view.Members))
+		for _, m := range view.Members {
 			cands = append(cands, routing.Candidate{
 				Name: m.Name, Capacity: int(m.Capacity), Weight: int(m.Weight), Available: m.AvailableAt(now),
 			})
 		}
-		w.teams[types.NamespacedName{Namespace: t.Namespace, Name: t.Name}] = cands
+		w.teams[key] = cands
 	}
 	return w, nil
 }

@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"time"
 
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/event"
@@ -19,13 +20,14 @@ func Setup(ctx context.Context, mgr ctrl.Manager, clk clock.Clock, st LeadStore)
 		return fmt.Errorf("registering field indexes: %w", err)
 	}
 	policyChanged := make(chan event.GenericEvent, 64)
+	wake := make(chan event.GenericEvent, 1)
 	teamChanged := make(chan event.GenericEvent, 64)
 	if err := (&TeamReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Clock: clk, Store: st,
 		Changed: teamChanged}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the Team controller: %w", err)
 	}
 	if err := (&LeadPolicyReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Clock: clk, Store: st,
-		Changed: policyChanged, Recorder: mgr.GetEventRecorder("leadpolicy-controller")}).SetupWithManager(mgr); err != nil {
+		Changed: policyChanged, Wake: wake, Recorder: mgr.GetEventRecorder("leadpolicy-controller")}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the LeadPolicy controller: %w", err)
 	}
 	if err := (&TeamGoalReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Clock: clk,
@@ -33,9 +35,18 @@ func Setup(ctx context.Context, mgr ctrl.Manager, clk clock.Clock, st LeadStore)
 		return fmt.Errorf("setting up the TeamGoal controller: %w", err)
 	}
 	if err := (&RouterReconciler{Client: mgr.GetClient(), Store: st, Clock: clk,
-		Recorder:      mgr.GetEventRecorder("leadops-router"),
+		Recorder: mgr.GetEventRecorder("leadops-router"), Wake: wake,
 		PolicyChanged: policyChanged, TeamChanged: teamChanged}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the router: %w", err)
+	}
+	if err := mgr.Add(&storePinger{Store: st, Interval: 15 * time.Second}); err != nil {
+		return fmt.Errorf("adding the store pinger: %w", err)
+	}
+	if stepper, ok := clk.(clock.Stepper); ok {
+		if err := mgr.Add(&clockWatcher{Client: mgr.GetClient(), Clock: stepper, Policies: policyChanged,
+			Teams: teamChanged, Wake: wake}); err != nil {
+			return fmt.Errorf("adding the clock watcher: %w", err)
+		}
 	}
 	return nil
 }

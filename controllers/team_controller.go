@@ -53,7 +53,7 @@ func (r *TeamReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resul
 
 func (r *TeamReconciler) reconcile(ctx context.Context, team *leadopsv1.Team) (ctrl.Result, error) {
 	st := &team.Status
-	_, members, specErr := teamRoster(&team.Spec)
+	view, specErr := parseTeam(&team.Spec)
 	if specErr != nil {
 		setNotReady(&st.Conditions, team.Generation, specErr.Reason, specErr.Message)
 		// Nothing changes until the spec does; the update event requeues us.
@@ -61,7 +61,7 @@ func (r *TeamReconciler) reconcile(ctx context.Context, team *leadopsv1.Team) (c
 	}
 
 	now := r.Clock.Now()
-	sum := roster.Summarize(members, now)
+	sum := roster.Summarize(view.Members, now)
 	st.Members, st.AvailableMembers, st.Capacity = sum.Members, sum.Available, sum.Capacity
 	if err := r.reconcileLoad(ctx, team); err != nil {
 		return ctrl.Result{}, err

@@ -5,18 +5,28 @@ import (
 
 	leadopsv1 "github.com/leadops/leadops/api/v1alpha1"
 	"github.com/leadops/leadops/internal/roster"
+	"github.com/leadops/leadops/internal/slaclock"
 )
 
-// teamRoster turns a Team spec into the routing view of its members, and reports what the API server
-// cannot check: an unknown timezone or unparsable dates. Errors carry the field path.
-func teamRoster(spec *leadopsv1.TeamSpec) (*time.Location, []roster.Member, *specError) {
+// teamView is a Team spec parsed for use: its members as routing sees them and the calendar its
+// SLA clocks follow.
+type teamView struct {
+	Location *time.Location
+	Members  []roster.Member
+	Calendar *slaclock.Calendar
+	Manager  string
+}
+
+// parseTeam reports what the API server cannot check: an unknown timezone, unparsable dates, a
+// calendar without working time. Errors carry the field path.
+func parseTeam(spec *leadopsv1.TeamSpec) (*teamView, *specError) {
 	loc, err := time.LoadLocation(spec.Timezone)
 	if err != nil {
-		return nil, nil, invalidSpec(leadopsv1.ReasonInvalidTimezone, "spec.timezone: unknown timezone %q: use an IANA name such as Europe/Berlin", spec.Timezone)
+		return nil, invalidSpec(leadopsv1.ReasonInvalidTimezone, "spec.timezone: unknown timezone %q: use an IANA name such as Europe/Berlin", spec.Timezone)
 	}
 	for i, h := range spec.Holidays {
 		if _, err := time.ParseInLocation(time.DateOnly, string(h.Date), loc); err != nil {
-			return nil, nil, invalidSpec(leadopsv1.ReasonInvalidSpec, "spec.holidays[%d].date: %q is not a YYYY-MM-DD date", i, h.Date)
+			return nil, invalidSpec(leadopsv1.ReasonInvalidSpec, "spec.holidays[%d].date: %q is not a YYYY-MM-DD date", i, h.Date)
 		}
 	}
 	members := make([]roster.Member, 0, len(spec.Members))
@@ -31,11 +41,15 @@ func teamRoster(spec *leadopsv1.TeamSpec) (*time.Location, []roster.Member, *spe
 			start, err1 := time.Parse(time.RFC3339, o.Start)
 			end, err2 := time.Parse(time.RFC3339, o.End)
 			if err1 != nil || err2 != nil {
-				return nil, nil, invalidSpec(leadopsv1.ReasonInvalidSpec, "spec.members[%d].outOfOffice[%d]: start and end must be RFC 3339 times such as 2027-01-04T09:00:00Z", i, j)
+				return nil, invalidSpec(leadopsv1.ReasonInvalidSpec, "spec.members[%d].outOfOffice[%d]: start and end must be RFC 3339 times such as 2027-01-04T09:00:00Z", i, j)
 			}
 			rm.Away = append(rm.Away, roster.Period{Start: start, End: end})
 		}
 		members = append(members, rm)
 	}
-	return loc, members, nil
+	cal, specErr := teamCalendar(spec)
+	if specErr != nil {
+		return nil, specErr
+	}
+	return &teamView{Location: loc, Members: members, Calendar: cal, Manager: spec.Manager}, nil
 }

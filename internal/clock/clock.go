@@ -20,8 +20,34 @@ func (Real) Now() time.Time { return time.Now() }
 
 // Fake is a clock that only moves when told to. Safe for concurrent use.
 type Fake struct {
-	mu  sync.Mutex
-	now time.Time
+	mu   sync.Mutex
+	now  time.Time
+	subs []chan struct{}
+}
+
+// Stepper is a clock that can jump: controllers re-evaluate time-driven state when it does, since a
+// RequeueAfter computed on a fake clock would wait in real time.
+type Stepper interface {
+	Clock
+	Changes() <-chan struct{}
+}
+
+// Changes returns a channel that receives after every Set or Step (coalesced).
+func (f *Fake) Changes() <-chan struct{} {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ch := make(chan struct{}, 1)
+	f.subs = append(f.subs, ch)
+	return ch
+}
+
+func (f *Fake) changed() {
+	for _, ch := range f.subs {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // NewFake returns a Fake clock set to t.
@@ -39,6 +65,7 @@ func (f *Fake) Set(t time.Time) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.now = t
+	f.changed()
 }
 
 // Step moves the clock forward by d.
@@ -46,4 +73,5 @@ func (f *Fake) Step(d time.Duration) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.now = f.now.Add(d)
+	f.changed()
 }
