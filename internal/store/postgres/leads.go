@@ -196,9 +196,26 @@ func (s *Store) UpsertLeads(ctx context.Context, in []store.LeadInput, actor str
 	return out, nil
 }
 
-// recordAndNotify appends the audit events and queues one NOTIFY per written lead, in the caller's
-// transaction: PostgreSQL delivers the notifications only if it commits.
+// recordAndNotify appends the audit events and queues one NOTIFY per 150 written leads, in the
+// caller's transaction: PostgreSQL delivers the notifications only if it commits.
 func recordAndNotify(ctx context.Context, tx pgx.Tx, written []*lead.Lead, events []store.AuditEvent) error {
+	ids := make([]string, len(written))
+	for i, l := range written {
+		ids[i] = l.ID
+	}
+	b := &pgx.Batch{}
+	if err := queueRecordAndNotify(b, ids, events); err != nil {
+		return err
+	}
+	if b.Len() == 0 {
+		return nil
+	}
+	return tx.SendBatch(ctx, b).Close()
+}
+
+// queueRecordAndNotify queues recordAndNotify's statements on b, for callers that pipeline them
+// behind their own writes.
+func queueRecordAndNotify(b *pgx.Batch, written []string, events []store.AuditEvent) error {
 	if len(events) > 0 {
 		n := len(events)
 		leadIDs, ats := make([]string, n), make([]time.Time, n)
@@ -210,26 +227,18 @@ func recordAndNotify(ctx context.Context, tx pgx.Tx, written []*lead.Lead, event
 			}
 			leadIDs[i], ats[i], actors[i], types[i], reasons[i], data[i] = ev.LeadID, ev.At, ev.Actor, ev.Type, ev.Reason, d
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO audit_events (lead_id, at, actor, type, reason, data)
+		b.Queue(`INSERT INTO audit_events (lead_id, at, actor, type, reason, data)
 			SELECT lead_id, at, actor, type, reason, data::jsonb
 			FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[])
-			AS e(lead_id, at, actor, type, reason, data)`, leadIDs, ats, actors, types, reasons, data); err != nil {
-			return err
-		}
+			AS e(lead_id, at, actor, type, reason, data)`, leadIDs, ats, actors, types, reasons, data)
 	}
 	if len(written) > 0 {
-		ids := make([]string, len(written))
-		for i, l := range written {
-			ids[i] = l.ID
-		}
 		// One NOTIFY per 150 leads ("id:seq,id:seq,…" stays under the 8000-byte payload limit):
 		// a thousand separate notifications would cost the batch more than its own insert.
-		if _, err := tx.Exec(ctx, `SELECT pg_notify($1, string_agg(t.id::text || ':' || t.change_seq, ','))
+		b.Queue(`SELECT pg_notify($1, string_agg(t.id::text || ':' || t.change_seq, ','))
 			FROM (SELECT id, change_seq, (row_number() OVER () - 1) / 150 AS chunk
 			      FROM leads WHERE id = ANY($2::uuid[])) t
-			GROUP BY t.chunk`, channel, ids); err != nil {
-			return err
-		}
+			GROUP BY t.chunk`, channel, written)
 	}
 	return nil
 }

@@ -3,16 +3,18 @@ package postgres
 import (
 	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/leadops/leadops/internal/lead"
+	"github.com/leadops/leadops/internal/store/internal/core"
 )
 
 // leadColumns is the column list every lead query selects, in scanLead's order.
 const leadColumns = `id::text, coalesce(external_id, ''), email, name, company, domain, country, industry,
 	employees, source, campaign, score, attributes::text, stage, owner, team, policy, reason, amount,
 	reassignment_count, created_at, updated_at, qualified_at, routed_at, touched_at, accepted_at,
-	rejected_at, closed_at, first_touch_due, acceptance_due, version`
+	rejected_at, closed_at, first_touch_due, acceptance_due, rule, first_touch_warn, acceptance_warn,
+	first_touch_breached_at, acceptance_breached_at, breach_count, last_breach_at, previous_owners::text,
+	version`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -21,12 +23,14 @@ func scanLead(row scanner) (*lead.Lead, error) {
 		l     lead.Lead
 		attrs string
 		stage string
+		prev  string
 	)
 	err := row.Scan(&l.ID, &l.ExternalID, &l.Email, &l.Name, &l.Company, &l.Domain, &l.Country,
 		&l.Industry, &l.Employees, &l.Source, &l.Campaign, &l.Score, &attrs, &stage, &l.Owner, &l.Team,
 		&l.Policy, &l.Reason, &l.Amount, &l.ReassignmentCount, &l.CreatedAt, &l.UpdatedAt,
 		&l.QualifiedAt, &l.RoutedAt, &l.TouchedAt, &l.AcceptedAt, &l.RejectedAt, &l.ClosedAt,
-		&l.FirstTouchDue, &l.AcceptanceDue, &l.Version)
+		&l.FirstTouchDue, &l.AcceptanceDue, &l.Rule, &l.FirstTouchWarn, &l.AcceptanceWarn,
+		&l.FirstTouchBreachedAt, &l.AcceptanceBreachedAt, &l.BreachCount, &l.LastBreachAt, &prev, &l.Version)
 	if err != nil {
 		return nil, err
 	}
@@ -37,8 +41,10 @@ func scanLead(row scanner) (*lead.Lead, error) {
 		}
 	}
 	l.CreatedAt, l.UpdatedAt = l.CreatedAt.UTC(), l.UpdatedAt.UTC()
-	for _, p := range []**time.Time{&l.QualifiedAt, &l.RoutedAt, &l.TouchedAt, &l.AcceptedAt,
-		&l.RejectedAt, &l.ClosedAt, &l.FirstTouchDue, &l.AcceptanceDue} {
+	if l.PreviousOwners, err = core.ParsePreviousOwners(prev); err != nil {
+		return nil, fmt.Errorf("lead %s: %w", l.ID, err)
+	}
+	for _, p := range core.TimeFields(&l) {
 		if *p != nil {
 			u := (*p).UTC()
 			*p = &u

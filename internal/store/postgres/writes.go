@@ -21,8 +21,10 @@ const writeLeadSQL = `UPDATE leads SET email = $1, name = $2, company = $3, doma
 	stage = $12, owner = $13, team = $14, policy = $15, reason = $16, amount = $17,
 	reassignment_count = $18, updated_at = $19, qualified_at = $20, routed_at = $21, touched_at = $22,
 	accepted_at = $23, rejected_at = $24, closed_at = $25, first_touch_due = $26, acceptance_due = $27,
+	rule = $28, first_touch_warn = $29, acceptance_warn = $30, first_touch_breached_at = $31,
+	acceptance_breached_at = $32, breach_count = $33, last_breach_at = $34, previous_owners = $35::jsonb,
 	version = version + 1, change_seq = nextval('lead_change_seq')
-WHERE id = $28 AND version = $29
+WHERE id = $36 AND version = $37
 RETURNING ` + leadColumns
 
 // Apply records an activity. The row lock taken by SELECT … FOR UPDATE makes concurrent Apply calls
@@ -94,7 +96,9 @@ func writeLead(ctx context.Context, tx pgx.Tx, l *lead.Lead, version int64) (*le
 	out, err := scanLead(tx.QueryRow(ctx, writeLeadSQL, l.Email, l.Name, l.Company, l.Domain, l.Country,
 		l.Industry, l.Employees, l.Source, l.Campaign, l.Score, attrs, string(l.Stage), l.Owner, l.Team,
 		l.Policy, l.Reason, l.Amount, l.ReassignmentCount, l.UpdatedAt, l.QualifiedAt, l.RoutedAt,
-		l.TouchedAt, l.AcceptedAt, l.RejectedAt, l.ClosedAt, l.FirstTouchDue, l.AcceptanceDue, l.ID, version))
+		l.TouchedAt, l.AcceptedAt, l.RejectedAt, l.ClosedAt, l.FirstTouchDue, l.AcceptanceDue, l.Rule,
+		l.FirstTouchWarn, l.AcceptanceWarn, l.FirstTouchBreachedAt, l.AcceptanceBreachedAt, l.BreachCount,
+		l.LastBreachAt, core.PreviousOwnersJSON(l.PreviousOwners), l.ID, version))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, store.ErrConflict
 	}

@@ -7,13 +7,15 @@ import (
 	"time"
 
 	"github.com/leadops/leadops/internal/lead"
+	"github.com/leadops/leadops/internal/store/internal/core"
 )
 
 // leadColumns is the column list every lead query selects, in scanLead's order.
 const leadColumns = `id, external_id, email, name, company, domain, country, industry, employees, source,
 	campaign, score, attributes, stage, owner, team, policy, reason, amount, reassignment_count,
 	created_at, updated_at, qualified_at, routed_at, touched_at, accepted_at, rejected_at, closed_at,
-	first_touch_due, acceptance_due, version`
+	first_touch_due, acceptance_due, rule, first_touch_warn, acceptance_warn, first_touch_breached_at,
+	acceptance_breached_at, breach_count, last_breach_at, previous_owners, version`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -26,11 +28,14 @@ func scanLead(row scanner) (*lead.Lead, error) {
 		created, updated   int64
 		q, r, t, a, rj, cl sql.NullInt64
 		ftd, ad            sql.NullInt64
+		ftw, aw, ftb, ab   sql.NullInt64
+		lb                 sql.NullInt64
+		prev               string
 	)
 	err := row.Scan(&l.ID, &ext, &l.Email, &l.Name, &l.Company, &l.Domain, &l.Country, &l.Industry,
 		&l.Employees, &l.Source, &l.Campaign, &l.Score, &attrs, &stage, &l.Owner, &l.Team, &l.Policy,
 		&l.Reason, &l.Amount, &l.ReassignmentCount, &created, &updated, &q, &r, &t, &a, &rj, &cl,
-		&ftd, &ad, &l.Version)
+		&ftd, &ad, &l.Rule, &ftw, &aw, &ftb, &ab, &l.BreachCount, &lb, &prev, &l.Version)
 	if err != nil {
 		return nil, err
 	}
@@ -44,6 +49,11 @@ func scanLead(row scanner) (*lead.Lead, error) {
 	l.CreatedAt, l.UpdatedAt = fromMicros(created), fromMicros(updated)
 	l.QualifiedAt, l.RoutedAt, l.TouchedAt, l.AcceptedAt = ptime(q), ptime(r), ptime(t), ptime(a)
 	l.RejectedAt, l.ClosedAt, l.FirstTouchDue, l.AcceptanceDue = ptime(rj), ptime(cl), ptime(ftd), ptime(ad)
+	l.FirstTouchWarn, l.AcceptanceWarn = ptime(ftw), ptime(aw)
+	l.FirstTouchBreachedAt, l.AcceptanceBreachedAt, l.LastBreachAt = ptime(ftb), ptime(ab), ptime(lb)
+	if l.PreviousOwners, err = core.ParsePreviousOwners(prev); err != nil {
+		return nil, fmt.Errorf("lead %s: %w", l.ID, err)
+	}
 	return &l, nil
 }
 

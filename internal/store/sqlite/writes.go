@@ -18,9 +18,10 @@ const writeLeadSQL = `UPDATE leads SET email = ?, name = ?, company = ?, domain 
 	industry = ?, employees = ?, source = ?, campaign = ?, score = ?, attributes = ?, stage = ?,
 	owner = ?, team = ?, policy = ?, reason = ?, amount = ?, reassignment_count = ?, updated_at = ?,
 	qualified_at = ?, routed_at = ?, touched_at = ?, accepted_at = ?, rejected_at = ?, closed_at = ?,
-	first_touch_due = ?, acceptance_due = ?, version = version + 1
-WHERE id = ? AND version = ?
-RETURNING ` + leadColumns
+	first_touch_due = ?, acceptance_due = ?, rule = ?, first_touch_warn = ?, acceptance_warn = ?,
+	first_touch_breached_at = ?, acceptance_breached_at = ?, breach_count = ?, last_breach_at = ?,
+	previous_owners = ?, version = version + 1
+WHERE id = ? AND version = ?`
 
 // Apply records an activity. The write transaction holds SQLite's write lock from BEGIN, so the
 // read-check-write below cannot interleave with another writer: no lost updates.
@@ -91,33 +92,52 @@ func getForWrite(ctx context.Context, tx *sql.Tx, id string) (*lead.Lead, error)
 }
 
 func writeLead(ctx context.Context, tx *sql.Tx, l *lead.Lead, version int64) (*lead.Lead, error) {
-	attrs, err := attributesJSON(l.Attributes)
+	args, err := writeLeadArgs(l, version)
 	if err != nil {
-		return nil, &store.FieldError{Field: "attributes", Message: "not representable as JSON"}
+		return nil, err
 	}
-	out, err := scanLead(tx.QueryRowContext(ctx, writeLeadSQL, l.Email, l.Name, l.Company, l.Domain,
-		l.Country, l.Industry, l.Employees, l.Source, l.Campaign, l.Score, attrs, string(l.Stage),
-		l.Owner, l.Team, l.Policy, l.Reason, l.Amount, l.ReassignmentCount, l.UpdatedAt.UnixMicro(),
-		micros(l.QualifiedAt), micros(l.RoutedAt), micros(l.TouchedAt), micros(l.AcceptedAt),
-		micros(l.RejectedAt), micros(l.ClosedAt), micros(l.FirstTouchDue), micros(l.AcceptanceDue),
-		l.ID, version))
+	out, err := scanLead(tx.QueryRowContext(ctx, writeLeadSQL+` RETURNING `+leadColumns, args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, store.ErrConflict
 	}
 	return out, err
 }
 
+// writeLeadArgs are writeLeadSQL's arguments for writing l over the stored version.
+func writeLeadArgs(l *lead.Lead, version int64) ([]any, error) {
+	attrs, err := attributesJSON(l.Attributes)
+	if err != nil {
+		return nil, &store.FieldError{Field: "attributes", Message: "not representable as JSON"}
+	}
+	return []any{l.Email, l.Name, l.Company, l.Domain,
+		l.Country, l.Industry, l.Employees, l.Source, l.Campaign, l.Score, attrs, string(l.Stage),
+		l.Owner, l.Team, l.Policy, l.Reason, l.Amount, l.ReassignmentCount, l.UpdatedAt.UnixMicro(),
+		micros(l.QualifiedAt), micros(l.RoutedAt), micros(l.TouchedAt), micros(l.AcceptedAt),
+		micros(l.RejectedAt), micros(l.ClosedAt), micros(l.FirstTouchDue), micros(l.AcceptanceDue),
+		l.Rule, micros(l.FirstTouchWarn), micros(l.AcceptanceWarn), micros(l.FirstTouchBreachedAt),
+		micros(l.AcceptanceBreachedAt), l.BreachCount, micros(l.LastBreachAt),
+		core.PreviousOwnersJSON(l.PreviousOwners), l.ID, version}, nil
+}
+
 func insertAudit(ctx context.Context, tx *sql.Tx, ev store.AuditEvent) error {
+	args, err := auditArgs(ev)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, insertAuditSQL, args...)
+	return err
+}
+
+func auditArgs(ev store.AuditEvent) ([]any, error) {
 	data := "{}"
 	if len(ev.Data) > 0 {
 		b, err := json.Marshal(ev.Data)
 		if err != nil {
-			return &store.FieldError{Field: "data", Message: "audit data not representable as JSON"}
+			return nil, &store.FieldError{Field: "data", Message: "audit data not representable as JSON"}
 		}
 		data = string(b)
 	}
-	_, err := tx.ExecContext(ctx, insertAuditSQL, ev.LeadID, ev.At.UnixMicro(), ev.Actor, ev.Type, ev.Reason, data)
-	return err
+	return []any{ev.LeadID, ev.At.UnixMicro(), ev.Actor, ev.Type, ev.Reason, data}, nil
 }
 
 // Audit returns the audit trail of a lead, oldest first.

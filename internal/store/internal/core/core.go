@@ -3,6 +3,7 @@
 package core
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -103,10 +104,43 @@ func ApplyActivity(cur *lead.Lead, a store.Activity, now time.Time) (*lead.Lead,
 // PrepareUpdate checks a compare-and-swap write of want over cur and returns the row to store and the
 // events to append.
 func PrepareUpdate(cur, want *lead.Lead, events []store.AuditEvent, now time.Time) (*lead.Lead, []store.AuditEvent, error) {
+	return PrepareDecision(cur, want, nil, events, now)
+}
+
+// MaxPreviousOwners bounds Lead.PreviousOwners (reassignments are bounded far lower by policy).
+const MaxPreviousOwners = 100
+
+// CheckVia checks the part of a decision's stage path that does not depend on the stored lead:
+// via[0] → via[1] → … → to, each step a lifecycle edge.
+func CheckVia(via []lead.Stage, to lead.Stage) error {
+	for i, st := range via {
+		next := to
+		if i+1 < len(via) {
+			next = via[i+1]
+		}
+		if err := lead.CheckStageChange(st, next); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// PrepareDecision is PrepareUpdate for a write that passes through the stages via on its way from
+// cur.Stage to want.Stage (store.Decision): every step of cur → via… → want must be a lifecycle
+// edge. A version mismatch is store.ErrConflict; checks run version first, so a lead that moved on
+// is a conflict, not a bad path.
+func PrepareDecision(cur, want *lead.Lead, via []lead.Stage, events []store.AuditEvent, now time.Time) (*lead.Lead, []store.AuditEvent, error) {
 	if cur.Version != want.Version {
 		return nil, nil, fmt.Errorf("update lead %s at version %d (stored %d): %w", cur.ID, want.Version, cur.Version, store.ErrConflict)
 	}
-	if err := lead.CheckStageChange(cur.Stage, want.Stage); err != nil {
+	first := want.Stage
+	if len(via) > 0 {
+		first = via[0]
+	}
+	if err := lead.CheckStageChange(cur.Stage, first); err != nil {
+		return nil, nil, err
+	}
+	if err := CheckVia(via, want.Stage); err != nil {
 		return nil, nil, err
 	}
 	in := store.LeadInput{Email: want.Email, Name: want.Name, Company: want.Company, Domain: want.Domain,
@@ -115,10 +149,21 @@ func PrepareUpdate(cur, want *lead.Lead, events []store.AuditEvent, now time.Tim
 	if err := in.Validate(); err != nil {
 		return nil, nil, err
 	}
-	for _, f := range []struct{ name, v string }{{"owner", want.Owner}, {"team", want.Team}, {"policy", want.Policy}} {
+	for _, f := range []struct{ name, v string }{{"owner", want.Owner}, {"team", want.Team}, {"policy", want.Policy}, {"rule", want.Rule}} {
 		if len(f.v) > 255 {
 			return nil, nil, &store.FieldError{Field: f.name, Message: "longer than 255 bytes"}
 		}
+	}
+	if len(want.PreviousOwners) > MaxPreviousOwners {
+		return nil, nil, &store.FieldError{Field: "previousOwners", Message: fmt.Sprintf("more than %d entries", MaxPreviousOwners)}
+	}
+	for _, o := range want.PreviousOwners {
+		if len(o) > 255 {
+			return nil, nil, &store.FieldError{Field: "previousOwners", Message: "an entry is longer than 255 bytes"}
+		}
+	}
+	if want.BreachCount < 0 || want.ReassignmentCount < 0 {
+		return nil, nil, &store.FieldError{Field: "breachCount", Message: "counters must not be negative"}
 	}
 	if len(want.Reason) > lead.MaxReasonLength {
 		return nil, nil, &store.FieldError{Field: "reason", Message: fmt.Sprintf("longer than %d bytes", lead.MaxReasonLength)}
@@ -127,9 +172,17 @@ func PrepareUpdate(cur, want *lead.Lead, events []store.AuditEvent, now time.Tim
 	next.ID, next.ExternalID, next.CreatedAt = cur.ID, cur.ExternalID, cur.CreatedAt
 	next.Version = cur.Version + 1
 	next.UpdatedAt = now
-	for _, p := range []**time.Time{&next.QualifiedAt, &next.RoutedAt, &next.TouchedAt, &next.AcceptedAt,
-		&next.RejectedAt, &next.ClosedAt, &next.FirstTouchDue, &next.AcceptanceDue} {
+	for _, p := range TimeFields(&next) {
 		*p = utcPtr(*p)
+	}
+	// What a read returns: empty collections come back as nil.
+	if len(next.Attributes) == 0 {
+		next.Attributes = nil
+	}
+	if len(next.PreviousOwners) == 0 {
+		next.PreviousOwners = nil
+	} else {
+		next.PreviousOwners = append([]string(nil), next.PreviousOwners...)
 	}
 	if len(events) == 0 {
 		events = []store.AuditEvent{{Type: store.EventUpdated}}
@@ -151,6 +204,62 @@ func PrepareUpdate(cur, want *lead.Lead, events []store.AuditEvent, now time.Tim
 		out[i] = ev
 	}
 	return &next, out, nil
+}
+
+// TimeFields returns pointers to every nullable time of l, for normalization after a read or
+// before a write.
+func TimeFields(l *lead.Lead) []**time.Time {
+	return []**time.Time{&l.QualifiedAt, &l.RoutedAt, &l.TouchedAt, &l.AcceptedAt, &l.RejectedAt,
+		&l.ClosedAt, &l.FirstTouchDue, &l.AcceptanceDue, &l.FirstTouchWarn, &l.AcceptanceWarn,
+		&l.FirstTouchBreachedAt, &l.AcceptanceBreachedAt, &l.LastBreachAt}
+}
+
+// PreviousOwnersJSON renders Lead.PreviousOwners for storage ("[]" when empty).
+func PreviousOwnersJSON(owners []string) string {
+	if len(owners) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(owners) // []string always marshals
+	return string(b)
+}
+
+// ParsePreviousOwners reads what PreviousOwnersJSON wrote.
+func ParsePreviousOwners(s string) ([]string, error) {
+	if s == "" || s == "[]" || s == "null" {
+		return nil, nil
+	}
+	var out []string
+	if err := json.Unmarshal([]byte(s), &out); err != nil {
+		return nil, fmt.Errorf("previous owners: %w", err)
+	}
+	return out, nil
+}
+
+// DecisionsInput checks what CommitDecisions can check without the database: a bounded batch, a
+// lead in every decision, no lead twice, and the stage path after its first step.
+func DecisionsInput(ds []store.Decision) ([]string, error) {
+	if len(ds) > store.MaxBatchSize {
+		return nil, &store.FieldError{Field: "decisions", Message: fmt.Sprintf("more than %d in one call", store.MaxBatchSize)}
+	}
+	ids := make([]string, len(ds))
+	seen := make(map[string]int, len(ds))
+	for i, d := range ds {
+		if d.Lead == nil {
+			return nil, &store.ItemError{Index: i, Err: &store.FieldError{Field: "lead", Message: "required"}}
+		}
+		if !ValidID(d.Lead.ID) {
+			return nil, &store.ItemError{Index: i, Err: fmt.Errorf("lead %q: %w", d.Lead.ID, store.ErrNotFound)}
+		}
+		if j, dup := seen[d.Lead.ID]; dup {
+			return nil, &store.ItemError{Index: i, Err: &store.FieldError{Field: "lead", Message: fmt.Sprintf("same lead as decision %d", j)}}
+		}
+		seen[d.Lead.ID] = i
+		if err := CheckVia(d.Via, d.Lead.Stage); err != nil {
+			return nil, &store.ItemError{Index: i, Err: err}
+		}
+		ids[i] = d.Lead.ID
+	}
+	return ids, nil
 }
 
 // NewLead builds the row for an input that creates a lead.

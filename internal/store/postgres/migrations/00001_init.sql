@@ -34,6 +34,14 @@ CREATE TABLE leads (
     closed_at          timestamptz,
     first_touch_due    timestamptz,
     acceptance_due     timestamptz,
+    rule               text NOT NULL DEFAULT '',
+    first_touch_warn   timestamptz,
+    acceptance_warn    timestamptz,
+    first_touch_breached_at timestamptz,
+    acceptance_breached_at  timestamptz,
+    breach_count       integer NOT NULL DEFAULT 0,
+    last_breach_at     timestamptz,
+    previous_owners    jsonb NOT NULL DEFAULT '[]',
     version            bigint NOT NULL DEFAULT 1,
     change_seq         bigint NOT NULL DEFAULT nextval('lead_change_seq')
 );
@@ -43,9 +51,20 @@ CREATE INDEX leads_owner_idx ON leads (owner, created_at, id);
 CREATE INDEX leads_team_idx ON leads (team, created_at, id);
 CREATE INDEX leads_policy_idx ON leads (policy, created_at, id);
 CREATE INDEX leads_stage_idx ON leads (stage, created_at, id);
--- The SLA clock range-scans the deadlines of open handoffs.
-CREATE INDEX leads_first_touch_due_idx ON leads (first_touch_due) WHERE first_touch_due IS NOT NULL;
-CREATE INDEX leads_acceptance_due_idx ON leads (acceptance_due) WHERE acceptance_due IS NOT NULL;
+-- The SLA clock range-scans the deadlines of open handoffs whose breach is not yet recorded: the
+-- indexes hold only those, so finding what is due reads what is due, not what is open.
+CREATE INDEX leads_first_touch_due_idx ON leads (first_touch_due)
+    WHERE stage = 'routed' AND first_touch_breached_at IS NULL AND first_touch_due IS NOT NULL;
+CREATE INDEX leads_acceptance_due_idx ON leads (acceptance_due)
+    WHERE stage IN ('routed', 'touched') AND acceptance_breached_at IS NULL AND acceptance_due IS NOT NULL;
+-- The router's queue: new leads, and qualified ones waiting for an owner, oldest first.
+CREATE INDEX leads_pending_idx ON leads (created_at, id)
+    WHERE stage = 'new' OR (stage = 'qualified' AND owner = '');
+-- Open load per rep (what capacity limits), and open handoffs per policy (SLA figures).
+CREATE INDEX leads_open_owner_idx ON leads (owner) WHERE stage IN ('routed', 'touched');
+CREATE INDEX leads_open_policy_idx ON leads (policy) WHERE stage IN ('routed', 'touched');
+-- Round robin and weighted shares resume from a rule's history.
+CREATE INDEX leads_rule_idx ON leads (policy, rule, routed_at) INCLUDE (owner);
 CREATE INDEX leads_change_seq_idx ON leads (change_seq);
 
 CREATE TABLE accounts (

@@ -1,0 +1,302 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/leadops/leadops/internal/lead"
+	"github.com/leadops/leadops/internal/store"
+	"github.com/leadops/leadops/internal/store/internal/core"
+)
+
+var (
+	_ store.Router = (*Store)(nil)
+	_ store.SLA    = (*Store)(nil)
+)
+
+// PendingLeads returns the router's queue, oldest first (leads_pending_idx).
+func (s *Store) PendingLeads(ctx context.Context, limit int) ([]*lead.Lead, error) {
+	if limit <= 0 {
+		return []*lead.Lead{}, nil
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+leadColumns+` FROM leads
+		WHERE stage = 'new' OR (stage = 'qualified' AND owner = '') ORDER BY created_at, id LIMIT $1`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("pending leads: %w", err)
+	}
+	out, err := scanLeads(rows)
+	if err != nil {
+		return nil, fmt.Errorf("pending leads: %w", err)
+	}
+	return out, nil
+}
+
+func scanLeads(rows pgx.Rows) ([]*lead.Lead, error) {
+	defer rows.Close()
+	out := []*lead.Lead{}
+	for rows.Next() {
+		l, err := scanLead(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+// OpenLoad counts the routed and touched leads of each owner (leads_open_owner_idx).
+func (s *Store) OpenLoad(ctx context.Context) (map[string]int, error) {
+	rows, err := s.pool.Query(ctx, `SELECT owner, count(*) FROM leads
+		WHERE stage IN ('routed', 'touched') GROUP BY owner`)
+	if err != nil {
+		return nil, fmt.Errorf("open load: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var (
+			owner string
+			n     int
+		)
+		if err := rows.Scan(&owner, &n); err != nil {
+			return nil, fmt.Errorf("open load: %w", err)
+		}
+		if owner != "" {
+			out[owner] = n
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("open load: %w", err)
+	}
+	return out, nil
+}
+
+// RuleHistory returns the owner of the rule's newest routed lead and the rule's leads per owner
+// (leads_rule_idx), in one round trip.
+func (s *Store) RuleHistory(ctx context.Context, policy, rule string) (string, map[string]int64, error) {
+	b := &pgx.Batch{}
+	var last string
+	b.Queue(`SELECT owner FROM leads WHERE policy = $1 AND rule = $2 AND routed_at IS NOT NULL
+		ORDER BY routed_at DESC, id DESC LIMIT 1`, policy, rule).QueryRow(func(row pgx.Row) error {
+		if err := row.Scan(&last); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		return nil
+	})
+	counts := map[string]int64{}
+	b.Queue(`SELECT owner, count(*) FROM leads WHERE policy = $1 AND rule = $2 AND owner <> '' GROUP BY owner`,
+		policy, rule).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var (
+				owner string
+				n     int64
+			)
+			if err := rows.Scan(&owner, &n); err != nil {
+				return err
+			}
+			counts[owner] = n
+		}
+		return rows.Err()
+	})
+	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
+		return "", nil, fmt.Errorf("rule history: %w", err)
+	}
+	return last, counts, nil
+}
+
+// PolicyStats counts a policy's leads in one query.
+func (s *Store) PolicyStats(ctx context.Context, policy string) (store.PolicyStats, error) {
+	var st store.PolicyStats
+	err := s.pool.QueryRow(ctx, `SELECT
+		count(*) FILTER (WHERE routed_at IS NOT NULL),
+		count(*) FILTER (WHERE stage IN ('routed', 'touched')),
+		count(*) FILTER (WHERE stage = 'qualified' AND owner = ''),
+		count(*) FILTER (WHERE stage = 'disqualified'),
+		max(routed_at)
+		FROM leads WHERE policy = $1`, policy).Scan(&st.Routed, &st.Open, &st.Queued, &st.Disqualified, &st.LastRoutedTime)
+	if err != nil {
+		return st, fmt.Errorf("policy stats: %w", err)
+	}
+	st.LastRoutedTime = utc(st.LastRoutedTime)
+	return st, nil
+}
+
+func utc(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// TeamStats counts a team's open and queued leads in one query.
+func (s *Store) TeamStats(ctx context.Context, team string) (store.TeamStats, error) {
+	var st store.TeamStats
+	err := s.pool.QueryRow(ctx, `SELECT
+		count(*) FILTER (WHERE stage IN ('routed', 'touched')),
+		count(*) FILTER (WHERE stage = 'qualified' AND owner = '')
+		FROM leads WHERE team = $1 AND stage IN ('routed', 'touched', 'qualified')`, team).Scan(&st.Open, &st.Queued)
+	if err != nil {
+		return st, fmt.Errorf("team stats: %w", err)
+	}
+	return st, nil
+}
+
+// commitSQL writes a whole batch of decisions in one set-based UPDATE: one array per column,
+// unnest() turns them back into rows, and the version check is the compare-and-swap. $1 is the
+// common updated_at.
+const commitSQL = `UPDATE leads SET email = u.email, name = u.name, company = u.company, domain = u.domain,
+	country = u.country, industry = u.industry, employees = u.employees, source = u.source,
+	campaign = u.campaign, score = u.score, attributes = u.attributes::jsonb, stage = u.stage,
+	owner = u.owner, team = u.team, policy = u.policy, reason = u.reason, amount = u.amount,
+	reassignment_count = u.reassignment_count, updated_at = $1, qualified_at = u.qualified_at,
+	routed_at = u.routed_at, touched_at = u.touched_at, accepted_at = u.accepted_at,
+	rejected_at = u.rejected_at, closed_at = u.closed_at, first_touch_due = u.first_touch_due,
+	acceptance_due = u.acceptance_due, rule = u.rule, first_touch_warn = u.first_touch_warn,
+	acceptance_warn = u.acceptance_warn, first_touch_breached_at = u.first_touch_breached_at,
+	acceptance_breached_at = u.acceptance_breached_at, breach_count = u.breach_count,
+	last_breach_at = u.last_breach_at, previous_owners = u.previous_owners::jsonb,
+	version = leads.version + 1, change_seq = nextval('lead_change_seq')
+FROM unnest($2::uuid[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+	$9::text[], $10::bigint[], $11::text[], $12::text[], $13::bigint[], $14::text[], $15::text[],
+	$16::text[], $17::text[], $18::text[], $19::text[], $20::float8[], $21::int[],
+	$22::timestamptz[], $23::timestamptz[], $24::timestamptz[], $25::timestamptz[], $26::timestamptz[],
+	$27::timestamptz[], $28::timestamptz[], $29::timestamptz[], $30::text[], $31::timestamptz[],
+	$32::timestamptz[], $33::timestamptz[], $34::timestamptz[], $35::int[], $36::timestamptz[], $37::text[])
+	AS u(id, version, email, name, company, domain, country, industry, employees, source, campaign,
+	score, attributes, stage, owner, team, policy, reason, amount, reassignment_count, qualified_at,
+	routed_at, touched_at, accepted_at, rejected_at, closed_at, first_touch_due, acceptance_due, rule,
+	first_touch_warn, acceptance_warn, first_touch_breached_at, acceptance_breached_at, breach_count,
+	last_breach_at, previous_owners)
+WHERE leads.id = u.id AND leads.version = u.version`
+
+// CommitDecisions writes the decisions in one transaction and three round trips whatever their
+// number: lock and read the leads' stage and version (in id order, so two committers never
+// deadlock), check each decision in Go (core.PrepareDecision, as Update does), then pipeline the
+// set-based UPDATE, the audit insert and the notifications.
+func (s *Store) CommitDecisions(ctx context.Context, ds []store.Decision) ([]*lead.Lead, []string, error) {
+	ids, err := core.DecisionsInput(ds)
+	if err != nil {
+		return nil, nil, fmt.Errorf("commit decisions: %w", err)
+	}
+	applied, conflicts := []*lead.Lead{}, []string{}
+	if len(ds) == 0 {
+		return applied, conflicts, nil
+	}
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		applied, conflicts = applied[:0], conflicts[:0]
+		rows, err := tx.Query(ctx, `SELECT id::text, coalesce(external_id, ''), stage, version, created_at
+			FROM leads WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, ids)
+		if err != nil {
+			return err
+		}
+		cur := make(map[string]*lead.Lead, len(ds))
+		for rows.Next() {
+			var (
+				l     lead.Lead
+				stage string
+			)
+			if err := rows.Scan(&l.ID, &l.ExternalID, &stage, &l.Version, &l.CreatedAt); err != nil {
+				rows.Close()
+				return err
+			}
+			l.Stage, l.CreatedAt = lead.Stage(stage), l.CreatedAt.UTC()
+			cur[l.ID] = &l
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		now := s.opts.Now()
+		var events []store.AuditEvent
+		for i, d := range ds {
+			c, ok := cur[d.Lead.ID]
+			if !ok {
+				return &store.ItemError{Index: i, Err: fmt.Errorf("lead %s: %w", d.Lead.ID, store.ErrNotFound)}
+			}
+			next, evs, err := core.PrepareDecision(c, d.Lead, d.Via, d.Events, now)
+			if errors.Is(err, store.ErrConflict) {
+				conflicts = append(conflicts, c.ID)
+				continue
+			}
+			if err != nil {
+				return &store.ItemError{Index: i, Err: err}
+			}
+			applied = append(applied, next)
+			events = append(events, evs...)
+		}
+		if len(applied) == 0 {
+			return nil
+		}
+		b := &pgx.Batch{}
+		args, err := commitArgs(applied, now)
+		if err != nil {
+			return err
+		}
+		want := int64(len(applied))
+		b.Queue(commitSQL, args...).Exec(func(tag pgconn.CommandTag) error {
+			if tag.RowsAffected() != want {
+				return fmt.Errorf("%d of %d locked leads updated", tag.RowsAffected(), want)
+			}
+			return nil
+		})
+		written := make([]string, len(applied))
+		for i, l := range applied {
+			written[i] = l.ID
+		}
+		if err := queueRecordAndNotify(b, written, events); err != nil {
+			return err
+		}
+		return tx.SendBatch(ctx, b).Close()
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("commit %d decisions: %w", len(ds), err)
+	}
+	return applied, conflicts, nil
+}
+
+// commitArgs lays the leads out as commitSQL's column arrays.
+func commitArgs(ls []*lead.Lead, now time.Time) ([]any, error) {
+	n := len(ls)
+	var (
+		ids                                 = make([]string, n)
+		versions, employees, scores         = make([]int64, n), make([]int64, n), make([]int64, n)
+		email, name, company, domain        = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		country, industry, source, campaign = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		attrs, stage, owner, team           = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		policy, reason, rule, prev          = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		amount                              = make([]float64, n)
+		reassign, breaches                  = make([]int32, n), make([]int32, n)
+		times                               = make([][]*time.Time, 13)
+	)
+	for k := range times {
+		times[k] = make([]*time.Time, n)
+	}
+	for i, l := range ls {
+		a, err := jsonText(l.Attributes)
+		if err != nil {
+			return nil, &store.ItemError{Index: i, Err: &store.FieldError{Field: "attributes", Message: "not representable as JSON"}}
+		}
+		ids[i], versions[i] = l.ID, l.Version-1 // the stored version, which the write bumps
+		email[i], name[i], company[i], domain[i] = l.Email, l.Name, l.Company, l.Domain
+		country[i], industry[i], employees[i], source[i] = l.Country, l.Industry, l.Employees, l.Source
+		campaign[i], scores[i], attrs[i], stage[i] = l.Campaign, l.Score, a, string(l.Stage)
+		owner[i], team[i], policy[i], reason[i] = l.Owner, l.Team, l.Policy, l.Reason
+		amount[i], reassign[i], rule[i] = l.Amount, int32(l.ReassignmentCount), l.Rule
+		breaches[i], prev[i] = int32(l.BreachCount), core.PreviousOwnersJSON(l.PreviousOwners)
+		for k, p := range core.TimeFields(l) {
+			times[k][i] = *p
+		}
+	}
+	// core.TimeFields order: qualified, routed, touched, accepted, rejected, closed, first touch
+	// due, acceptance due, first touch warn, acceptance warn, first touch breached, acceptance
+	// breached, last breach.
+	return []any{now, ids, versions, email, name, company, domain, country, industry, employees,
+		source, campaign, scores, attrs, stage, owner, team, policy, reason, amount, reassign,
+		times[0], times[1], times[2], times[3], times[4], times[5], times[6], times[7], rule,
+		times[8], times[9], times[10], times[11], breaches, times[12], prev}, nil
+}

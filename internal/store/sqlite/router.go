@@ -1,0 +1,228 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/leadops/leadops/internal/lead"
+	"github.com/leadops/leadops/internal/store"
+	"github.com/leadops/leadops/internal/store/internal/core"
+)
+
+var (
+	_ store.Router = (*Store)(nil)
+	_ store.SLA    = (*Store)(nil)
+)
+
+// pendingWhere is leads_pending_idx's predicate, repeated verbatim so SQLite uses the index.
+const pendingWhere = `stage = 'new' OR (stage = 'qualified' AND owner = '')`
+
+// PendingLeads returns the router's queue, oldest first.
+func (s *Store) PendingLeads(ctx context.Context, limit int) ([]*lead.Lead, error) {
+	if limit <= 0 {
+		return []*lead.Lead{}, nil
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+leadColumns+` FROM leads INDEXED BY leads_pending_idx
+		WHERE `+pendingWhere+` ORDER BY created_at, id LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("pending leads: %w", err)
+	}
+	out, err := scanLeads(rows)
+	if err != nil {
+		return nil, fmt.Errorf("pending leads: %w", err)
+	}
+	return out, nil
+}
+
+func scanLeads(rows *sql.Rows) ([]*lead.Lead, error) {
+	defer rows.Close()
+	out := []*lead.Lead{}
+	for rows.Next() {
+		l, err := scanLead(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+// OpenLoad counts the routed and touched leads of each owner.
+func (s *Store) OpenLoad(ctx context.Context) (map[string]int, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT owner, count(*) FROM leads INDEXED BY leads_open_owner_idx
+		WHERE stage IN ('routed', 'touched') GROUP BY owner`)
+	if err != nil {
+		return nil, fmt.Errorf("open load: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var (
+			owner string
+			n     int
+		)
+		if err := rows.Scan(&owner, &n); err != nil {
+			return nil, fmt.Errorf("open load: %w", err)
+		}
+		if owner != "" {
+			out[owner] = n
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("open load: %w", err)
+	}
+	return out, nil
+}
+
+// RuleHistory returns the owner of the rule's newest routed lead and the rule's leads per owner.
+func (s *Store) RuleHistory(ctx context.Context, policy, rule string) (string, map[string]int64, error) {
+	var last string
+	err := s.r.QueryRowContext(ctx, `SELECT owner FROM leads INDEXED BY leads_rule_idx
+		WHERE policy = ? AND rule = ? AND routed_at IS NOT NULL ORDER BY routed_at DESC, id DESC LIMIT 1`,
+		policy, rule).Scan(&last)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", nil, fmt.Errorf("rule history: %w", err)
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT owner, count(*) FROM leads INDEXED BY leads_rule_idx
+		WHERE policy = ? AND rule = ? AND owner <> '' GROUP BY owner`, policy, rule)
+	if err != nil {
+		return "", nil, fmt.Errorf("rule history: %w", err)
+	}
+	defer rows.Close()
+	counts := map[string]int64{}
+	for rows.Next() {
+		var (
+			owner string
+			n     int64
+		)
+		if err := rows.Scan(&owner, &n); err != nil {
+			return "", nil, fmt.Errorf("rule history: %w", err)
+		}
+		counts[owner] = n
+	}
+	if err := rows.Err(); err != nil {
+		return "", nil, fmt.Errorf("rule history: %w", err)
+	}
+	return last, counts, nil
+}
+
+// PolicyStats counts a policy's leads in one pass over its index range.
+func (s *Store) PolicyStats(ctx context.Context, policy string) (store.PolicyStats, error) {
+	var (
+		st   store.PolicyStats
+		last sql.NullInt64
+	)
+	err := s.r.QueryRowContext(ctx, `SELECT
+		coalesce(sum(routed_at IS NOT NULL), 0),
+		coalesce(sum(stage IN ('routed', 'touched')), 0),
+		coalesce(sum(stage = 'qualified' AND owner = ''), 0),
+		coalesce(sum(stage = 'disqualified'), 0),
+		max(routed_at)
+		FROM leads WHERE policy = ?`, policy).Scan(&st.Routed, &st.Open, &st.Queued, &st.Disqualified, &last)
+	if err != nil {
+		return st, fmt.Errorf("policy stats: %w", err)
+	}
+	st.LastRoutedTime = ptime(last)
+	return st, nil
+}
+
+// TeamStats counts a team's open and queued leads.
+func (s *Store) TeamStats(ctx context.Context, team string) (store.TeamStats, error) {
+	var st store.TeamStats
+	err := s.r.QueryRowContext(ctx, `SELECT
+		coalesce(sum(stage IN ('routed', 'touched')), 0),
+		coalesce(sum(stage = 'qualified' AND owner = ''), 0)
+		FROM leads WHERE team = ? AND stage IN ('routed', 'touched', 'qualified')`, team).Scan(&st.Open, &st.Queued)
+	if err != nil {
+		return st, fmt.Errorf("team stats: %w", err)
+	}
+	return st, nil
+}
+
+// CommitDecisions writes the decisions in one write transaction with prepared statements. The
+// transaction holds SQLite's write lock from BEGIN, so the version read below is the version the
+// UPDATE overwrites; the UPDATE still checks it.
+func (s *Store) CommitDecisions(ctx context.Context, ds []store.Decision) ([]*lead.Lead, []string, error) {
+	if _, err := core.DecisionsInput(ds); err != nil {
+		return nil, nil, fmt.Errorf("commit decisions: %w", err)
+	}
+	applied, conflicts := []*lead.Lead{}, []string{}
+	if len(ds) == 0 {
+		return applied, conflicts, nil
+	}
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		applied, conflicts = applied[:0], conflicts[:0]
+		get, err := tx.PrepareContext(ctx, `SELECT id, coalesce(external_id, ''), stage, version, created_at FROM leads WHERE id = ?`)
+		if err != nil {
+			return err
+		}
+		defer get.Close()
+		upd, err := tx.PrepareContext(ctx, writeLeadSQL)
+		if err != nil {
+			return err
+		}
+		defer upd.Close()
+		aud, err := tx.PrepareContext(ctx, insertAuditSQL)
+		if err != nil {
+			return err
+		}
+		defer aud.Close()
+		now := s.opts.Now()
+		for i, d := range ds {
+			var (
+				cur     lead.Lead
+				stage   string
+				created int64
+			)
+			err := get.QueryRowContext(ctx, d.Lead.ID).Scan(&cur.ID, &cur.ExternalID, &stage, &cur.Version, &created)
+			if errors.Is(err, sql.ErrNoRows) {
+				return &store.ItemError{Index: i, Err: fmt.Errorf("lead %s: %w", d.Lead.ID, store.ErrNotFound)}
+			}
+			if err != nil {
+				return err
+			}
+			cur.Stage, cur.CreatedAt = lead.Stage(stage), fromMicros(created)
+			next, evs, err := core.PrepareDecision(&cur, d.Lead, d.Via, d.Events, now)
+			if errors.Is(err, store.ErrConflict) {
+				conflicts = append(conflicts, cur.ID)
+				continue
+			}
+			if err != nil {
+				return &store.ItemError{Index: i, Err: err}
+			}
+			args, err := writeLeadArgs(next, cur.Version)
+			if err != nil {
+				return &store.ItemError{Index: i, Err: err}
+			}
+			res, err := upd.ExecContext(ctx, args...)
+			if err != nil {
+				return err
+			}
+			if n, err := res.RowsAffected(); err != nil || n != 1 {
+				return fmt.Errorf("lead %s: version moved under the write lock (%d rows, %v)", cur.ID, n, err)
+			}
+			for _, ev := range evs {
+				a, err := auditArgs(ev)
+				if err != nil {
+					return &store.ItemError{Index: i, Err: err}
+				}
+				if _, err := aud.ExecContext(ctx, a...); err != nil {
+					return err
+				}
+			}
+			applied = append(applied, next)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("commit %d decisions: %w", len(ds), err)
+	}
+	ids := make([]string, len(applied))
+	for i, l := range applied {
+		ids[i] = l.ID
+	}
+	s.hub.Publish(ids...)
+	return applied, conflicts, nil
+}
