@@ -32,6 +32,7 @@ type LeadStore interface {
 	store.Store
 	store.Router
 	store.SLA
+	store.Goals
 }
 
 // Actor is the audit actor of every decision the controller makes.

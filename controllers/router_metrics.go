@@ -60,3 +60,29 @@ func init() {
 	metrics.Registry.MustRegister(routedTotal, routingOutcomesTotal, routingQueue, unmatchedLeads, expressionErrorsTotal,
 		routingLatency, slaBreachesTotal, slaOverdue, slaAtRisk, slaCompliance, timeToFirstTouch)
 }
+
+// Goal and team gauges, labelled by namespace and name only.
+var (
+	goalProgress = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "leadops_goal_progress_ratio", Help: "A TeamGoal's current value as a share of its target (1 = met).",
+	}, []string{"namespace", "name"})
+	goalExpected = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "leadops_goal_expected_progress_ratio", Help: "The elapsed share of a TeamGoal's period: where a goal on a straight-line pace would be.",
+	}, []string{"namespace", "name"})
+	goalProjection = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "leadops_goal_projection_ratio", Help: "A TeamGoal's projection at the current pace as a share of its target (0 while too early to project).",
+	}, []string{"namespace", "name"})
+	goalAtRisk = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "leadops_goal_at_risk", Help: "1 while a TeamGoal is AtRisk, else 0.",
+	}, []string{"namespace", "name"})
+	teamUtilization = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "leadops_team_utilization_ratio", Help: "A Team's open leads as a share of its available capacity.",
+	}, []string{"namespace", "name"})
+	teamOverCapacity = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "leadops_team_over_capacity", Help: "1 while a Team is OverCapacity, else 0.",
+	}, []string{"namespace", "name"})
+)
+
+func init() {
+	metrics.Registry.MustRegister(goalProgress, goalExpected, goalProjection, goalAtRisk, teamUtilization, teamOverCapacity)
+}

@@ -30,8 +30,9 @@ func Setup(ctx context.Context, mgr ctrl.Manager, clk clock.Clock, st LeadStore)
 		Changed: policyChanged, Wake: wake, Recorder: mgr.GetEventRecorder("leadpolicy-controller")}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the LeadPolicy controller: %w", err)
 	}
-	if err := (&TeamGoalReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Clock: clk,
-		Recorder: mgr.GetEventRecorder("teamgoal-controller")}).SetupWithManager(mgr); err != nil {
+	goalChanged := make(chan event.GenericEvent, 64)
+	if err := (&TeamGoalReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Clock: clk, Store: st,
+		Changed: goalChanged, Recorder: mgr.GetEventRecorder("teamgoal-controller")}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the TeamGoal controller: %w", err)
 	}
 	if err := (&RouterReconciler{Client: mgr.GetClient(), Store: st, Clock: clk,
@@ -39,12 +40,15 @@ func Setup(ctx context.Context, mgr ctrl.Manager, clk clock.Clock, st LeadStore)
 		PolicyChanged: policyChanged, TeamChanged: teamChanged}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the router: %w", err)
 	}
+	if err := mgr.Add(&goalRefresher{Client: mgr.GetClient(), Store: st, Out: goalChanged, Teams: teamChanged, Debounce: 5 * time.Second}); err != nil {
+		return fmt.Errorf("adding the goal refresher: %w", err)
+	}
 	if err := mgr.Add(&storePinger{Store: st, Interval: 15 * time.Second}); err != nil {
 		return fmt.Errorf("adding the store pinger: %w", err)
 	}
 	if stepper, ok := clk.(clock.Stepper); ok {
 		if err := mgr.Add(&clockWatcher{Client: mgr.GetClient(), Clock: stepper, Policies: policyChanged,
-			Teams: teamChanged, Wake: wake}); err != nil {
+			Teams: teamChanged, Goals: goalChanged, Wake: wake}); err != nil {
 			return fmt.Errorf("adding the clock watcher: %w", err)
 		}
 	}

@@ -3,8 +3,10 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"time"
 
 	leadopsv1 "github.com/leadops/leadops/api/v1alpha1"
+	"github.com/leadops/leadops/internal/roster"
 )
 
 // reconcileLoad fills open load, utilization and queue from the lead store.
@@ -22,8 +24,31 @@ func (r *TeamReconciler) reconcileLoad(ctx context.Context, team *leadopsv1.Team
 	st.OpenLeads, st.Queued = &open, &queued
 	st.Load = fmt.Sprintf("%d/%d", open, st.Capacity)
 	st.Utilization = utilization(int64(open), int64(st.Capacity))
+
+	now := r.Clock.Now()
+	in, out, err := r.Store.TeamFlow(ctx, key, now.Add(-flowWindow), now)
+	if err != nil {
+		return fmt.Errorf("reading the 7-day flow of team %s from the lead store: %w", key, err)
+	}
+	st.RoutedLast7Days, st.ClosedOutLast7Days = &in, &out
+	v := roster.OverCapacity(roster.Flow{Open: stats.Open, Capacity: int64(st.Capacity), Queued: stats.Queued, In: in, Out: out, Window: flowWindow})
+	setCondition(&st.Conditions, team.Generation, leadopsv1.ConditionOverCapacity, conditionStatus(v.Over), v.Reason, v.Message)
+	labels := []string{team.Namespace, team.Name}
+	if st.Capacity > 0 {
+		teamUtilization.WithLabelValues(labels...).Set(float64(open) / float64(st.Capacity))
+	} else {
+		teamUtilization.WithLabelValues(labels...).Set(0)
+	}
+	over := 0.0
+	if v.Over {
+		over = 1
+	}
+	teamOverCapacity.WithLabelValues(labels...).Set(over)
 	return nil
 }
+
+// flowWindow is the trailing window of a Team's inflow and close-out figures.
+const flowWindow = 7 * 24 * time.Hour
 
 // utilization renders open/capacity as a whole percentage; a team with no capacity and open leads is
 // shown as over capacity rather than dividing by zero.

@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -12,8 +13,10 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	leadopsv1 "github.com/leadops/leadops/api/v1alpha1"
 	"github.com/leadops/leadops/internal/clock"
@@ -25,6 +28,10 @@ type TeamGoalReconciler struct {
 	Scheme   *runtime.Scheme
 	Clock    clock.Clock
 	Recorder events.EventRecorder
+	// Store provides the goal's figures; nil leaves them unset.
+	Store LeadStore
+	// Changed receives goals to recompute (store changes, debounced; clock jumps).
+	Changed chan event.GenericEvent
 }
 
 // +kubebuilder:rbac:groups=leadops.io,resources=teamgoals,verbs=get;list;watch
@@ -47,12 +54,21 @@ func (r *TeamGoalReconciler) Reconcile(ctx context.Context, req ctrl.Request) (r
 }
 
 func (r *TeamGoalReconciler) reconcile(ctx context.Context, goal *leadopsv1.TeamGoal) (ctrl.Result, error) {
-	if _, specErr := compileOptional("spec.filter", goal.Spec.Filter); specErr != nil {
+	filter, specErr := compileOptional("spec.filter", goal.Spec.Filter)
+	if specErr != nil {
 		r.notReady(goal, specErr)
 		return ctrl.Result{}, nil
 	}
 	name := goal.Spec.TeamRef.Name
-	_, specErr, err := checkTeams(ctx, r.Client, goal.Namespace, []string{name}, map[string]string{name: "spec.teamRef"})
+	teams, specErr, err := checkTeams(ctx, r.Client, goal.Namespace, []string{name}, map[string]string{name: "spec.teamRef"})
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if specErr != nil {
+		r.notReady(goal, specErr)
+		return ctrl.Result{}, nil
+	}
+	next, specErr, err := r.reconcileProgress(ctx, goal, teams[name], filter)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
@@ -61,7 +77,11 @@ func (r *TeamGoalReconciler) reconcile(ctx context.Context, goal *leadopsv1.Team
 		return ctrl.Result{}, nil
 	}
 	setReady(&goal.Status.Conditions, goal.Generation, leadopsv1.ReasonReconciled, "goal is valid and its Team exists")
-	return ctrl.Result{}, nil
+	if next.IsZero() {
+		return ctrl.Result{}, nil
+	}
+	// Exactly at the period's start and end, and at a steady interval while it runs.
+	return ctrl.Result{RequeueAfter: max(next.Sub(r.Clock.Now()), time.Millisecond)}, nil
 }
 
 func (r *TeamGoalReconciler) notReady(goal *leadopsv1.TeamGoal, e *specError) {
@@ -77,6 +97,7 @@ func (r *TeamGoalReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&leadopsv1.Team{},
 			handler.EnqueueRequestsFromMapFunc(requestsForTeam(mgr.GetClient(), func() client.ObjectList { return &leadopsv1.TeamGoalList{} })),
 			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		WatchesRawSource(source.Channel(r.Changed, &handler.EnqueueRequestForObject{})).
 		Named("teamgoal").
 		Complete(r)
 }

@@ -173,6 +173,15 @@ type TeamStatus struct {
 	// +optional
 	Queued *int32 `json:"queued,omitempty"`
 
+	// RoutedLast7Days counts leads routed or reassigned to the team over the last 7 days.
+	// +optional
+	RoutedLast7Days *int64 `json:"routedLast7Days,omitempty"`
+
+	// ClosedOutLast7Days counts leads the team first touched over the last 7 days (every accept or
+	// reject follows a touch); compare with RoutedLast7Days to see whether the team keeps up.
+	// +optional
+	ClosedOutLast7Days *int64 `json:"closedOutLast7Days,omitempty"`
+
 	// Conditions: Ready, OverCapacity.
 	// +listType=map
 	// +listMapKey=type
@@ -192,6 +201,8 @@ type TeamStatus struct {
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Timezone",type=string,JSONPath=`.spec.timezone`,priority=1
 // +kubebuilder:printcolumn:name="Utilization",type=string,JSONPath=`.status.utilization`,priority=1
+// +kubebuilder:printcolumn:name="Queued",type=integer,JSONPath=`.status.queued`,priority=1
+// +kubebuilder:printcolumn:name="Over-Capacity",type=string,JSONPath=`.status.conditions[?(@.type=="OverCapacity")].status`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type Team struct {
 	metav1.TypeMeta   `json:",inline"`

@@ -602,6 +602,16 @@ func (in *TeamStatus) DeepCopyInto(out *TeamStatus) {
 		*out = new(int32)
 		**out = **in
 	}
+	if in.RoutedLast7Days != nil {
+		in, out := &in.RoutedLast7Days, &out.RoutedLast7Days
+		*out = new(int64)
+		**out = **in
+	}
+	if in.ClosedOutLast7Days != nil {
+		in, out := &in.ClosedOutLast7Days, &out.ClosedOutLast7Days
+		*out = new(int64)
+		**out = **in
+	}
 	if in.Conditions != nil {
 		in, out := &in.Conditions, &out.Conditions
 		*out = make([]v1.Condition, len(*in))

@@ -1,0 +1,155 @@
+package controllers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	leadopsv1 "github.com/leadops/leadops/api/v1alpha1"
+	"github.com/leadops/leadops/internal/celenv"
+	"github.com/leadops/leadops/internal/goals"
+	"github.com/leadops/leadops/internal/lead"
+	"github.com/leadops/leadops/internal/store"
+)
+
+// goalScope is the lead set a goal counts: a Marketing team's goals count every lead (marketing
+// generates them all; leads are never routed to marketing), other teams' goals the leads routed to them.
+func goalScope(team *leadopsv1.Team) string {
+	if team.Spec.Function == leadopsv1.TeamFunctionMarketing {
+		return ""
+	}
+	return team.Namespace + "/" + team.Name
+}
+
+// goalSpec translates the API's period and target into the pure package's types.
+func goalSpec(goal *leadopsv1.TeamGoal) (goals.PeriodSpec, goals.TargetSpec) {
+	ps := goals.PeriodSpec{Quarter: goal.Spec.Period.Quarter, Month: goal.Spec.Period.Month}
+	if r := goal.Spec.Period.Range; r != nil {
+		ps.Range = &goals.RangeSpec{Start: string(r.Start), End: string(r.End)}
+	}
+	ts := goals.TargetSpec{Duration: string(goal.Spec.Target.Duration), GrowthPercent: goal.Spec.Target.GrowthPercent}
+	if v := goal.Spec.Target.Value; v != nil {
+		f := v.AsApproximateFloat64()
+		ts.Value = &f
+	}
+	return ps, ts
+}
+
+// reconcileProgress computes the goal's figures from the store and returns when time alone next
+// changes them (zero when it cannot).
+func (r *TeamGoalReconciler) reconcileProgress(ctx context.Context, goal *leadopsv1.TeamGoal, team *leadopsv1.Team, filter *celenv.Program) (time.Time, *specError, error) {
+	loc, err := time.LoadLocation(team.Spec.Timezone)
+	if err != nil {
+		return time.Time{}, invalidSpec(leadopsv1.ReasonInvalidTimezone, "spec.teamRef: Team %q has an unknown timezone %q", team.Name, team.Spec.Timezone), nil
+	}
+	metric := goals.Metric(goal.Spec.Metric)
+	ps, ts := goalSpec(goal)
+	period, err := goals.ResolvePeriod(ps, loc)
+	if err != nil {
+		return time.Time{}, goalSpecError(err), nil
+	}
+	if err := ts.Validate(metric); err != nil {
+		return time.Time{}, goalSpecError(err), nil
+	}
+	if r.Store == nil {
+		return time.Time{}, nil, nil
+	}
+	now := r.Clock.Now()
+	scope := goalScope(team)
+	current, err := r.measure(ctx, metric, scope, filter, period.Start, minTime(now, period.End), now)
+	if err != nil {
+		return time.Time{}, nil, err
+	}
+	var baseline goals.Measure
+	if ts.NeedsBaseline() {
+		prev := period.Previous()
+		if baseline, err = r.measure(ctx, metric, scope, filter, prev.Start, minTime(now, prev.End), now); err != nil {
+			return time.Time{}, nil, err
+		}
+	}
+	res, err := goals.ResolveTarget(metric, ts, baseline)
+	if err != nil {
+		return time.Time{}, goalSpecError(err), nil
+	}
+	tol := goal.Spec.AtRiskTolerancePercent
+	ev := goals.Evaluate(goals.Inputs{Metric: metric, Period: period, Target: res, Current: current, TolerancePercent: tol, Now: now})
+
+	st := &goal.Status
+	d := ev.Display()
+	st.Current, st.Target, st.Baseline, st.Progress = d.Current, d.Target, d.Baseline, d.Progress
+	st.ExpectedProgress, st.Projection = d.ExpectedProgress, d.Projection
+	start, end, computed := metav1.NewTime(period.Start), metav1.NewTime(period.End), metav1.NewTime(now)
+	st.PeriodStart, st.PeriodEnd, st.LastComputedTime = &start, &end, &computed
+	setCondition(&st.Conditions, goal.Generation, leadopsv1.ConditionOnTrack, metav1.ConditionStatus(ev.Status), ev.Reason, ev.Message)
+
+	labels := []string{goal.Namespace, goal.Name}
+	goalProgress.WithLabelValues(labels...).Set(validOr(ev.Progress, 0))
+	goalExpected.WithLabelValues(labels...).Set(ev.ExpectedProgress)
+	projection := 0.0
+	if ev.Projection.Valid && ev.Target.Valid && ev.Target.Value != 0 {
+		projection = ev.Projection.Value / ev.Target.Value
+	}
+	goalProjection.WithLabelValues(labels...).Set(projection)
+	atRisk := 0.0
+	if ev.State == goals.StateAtRisk {
+		atRisk = 1
+	}
+	goalAtRisk.WithLabelValues(labels...).Set(atRisk)
+	return ev.NextEvaluation, nil, nil
+}
+
+// measure computes a metric: an indexed aggregate in the store, or, with a CEL filter, the reference
+// computation over the leads the store streams back.
+func (r *TeamGoalReconciler) measure(ctx context.Context, m goals.Metric, scope string, filter *celenv.Program, start, end, now time.Time) (goals.Measure, error) {
+	q := store.GoalQuery{Metric: string(m), Team: scope, Start: start, End: end, Now: now}
+	if !end.After(start) {
+		return goals.Compute(m, nil, start, end, now), nil
+	}
+	if filter == nil {
+		v, known, err := r.Store.GoalMetric(ctx, q)
+		if err != nil {
+			return goals.Measure{}, fmt.Errorf("computing %s from the lead store: %w", m, err)
+		}
+		if !known {
+			return goals.Measure{}, nil
+		}
+		return goals.Known(v), nil
+	}
+	var matched []*lead.Lead
+	err := r.Store.GoalLeads(ctx, q, func(l *lead.Lead) error {
+		// An expression error on one lead (a missing attribute) leaves that lead out, like a false.
+		if ok, err := filter.Eval(celenv.FromLead(l)); err == nil && ok {
+			matched = append(matched, l)
+		}
+		return nil
+	})
+	if err != nil {
+		return goals.Measure{}, fmt.Errorf("reading the leads of %s from the lead store: %w", m, err)
+	}
+	return goals.Compute(m, matched, start, end, now), nil
+}
+
+func goalSpecError(err error) *specError {
+	var se *goals.SpecError
+	if errors.As(err, &se) {
+		return invalidSpec(leadopsv1.ReasonInvalidSpec, "spec.%s: %s", se.Field, se.Message)
+	}
+	return invalidSpec(leadopsv1.ReasonInvalidSpec, "spec: %v", err)
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+func validOr(m goals.Measure, def float64) float64 {
+	if m.Valid {
+		return m.Value
+	}
+	return def
+}
