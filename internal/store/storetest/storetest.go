@@ -40,6 +40,8 @@ func Run(t *testing.T, newStore NewStore) {
 		{"ConcurrentUpsertSameExternalID", testConcurrentUpsert},
 		{"ConcurrentWritesOneLead", testConcurrentWrites},
 	}
+	tests = append(tests, routerTests...)
+	tests = append(tests, slaTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.fn(t, newStore(t))
