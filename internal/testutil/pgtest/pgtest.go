@@ -37,7 +37,10 @@ var (
 )
 
 // Main runs the package's tests and then stops the server they shared. Call it from TestMain.
-func Main(m *testing.M) {
+func Main(m *testing.M) { os.Exit(Run(m)) }
+
+// Run is Main for a TestMain that has more to set up and tear down: it returns the exit code.
+func Run(m *testing.M) int {
 	mu.Lock()
 	inMain = true
 	mu.Unlock()
@@ -53,7 +56,7 @@ func Main(m *testing.M) {
 		shared = nil
 	}
 	mu.Unlock()
-	os.Exit(code)
+	return code
 }
 
 // NewDatabase creates an empty database for this test (dropped at cleanup) and returns its DSN.

@@ -1,0 +1,142 @@
+package controllers
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/zap/zapcore"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/config"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/leadops/leadops/internal/clock"
+	"github.com/leadops/leadops/internal/store"
+	"github.com/leadops/leadops/internal/store/postgres"
+	"github.com/leadops/leadops/internal/store/sqlite"
+	"github.com/leadops/leadops/internal/testutil/pgtest"
+)
+
+// backends are the lead stores every controller scenario runs against.
+var backends = []string{"sqlite", "postgres"}
+
+func zapLevel() zapcore.Level {
+	if os.Getenv("LEADOPS_TEST_VERBOSE") != "" {
+		return zapcore.DebugLevel
+	}
+	return zapcore.ErrorLevel
+}
+
+// testEnv is one test's world: a namespace, a lead store, an injected clock and a running manager
+// that only sees that namespace.
+type testEnv struct {
+	t     *testing.T
+	ns    string
+	store LeadStore
+	clock *clock.Fake
+	stop  func()
+}
+
+// openStore opens a fresh lead store of the given backend for t.
+func openStore(t *testing.T, backend string, clk *clock.Fake) (LeadStore, string) {
+	t.Helper()
+	ctx := context.Background()
+	opts := store.Options{Clock: clk.Now}
+	var (
+		st  store.Store
+		err error
+		dsn string
+	)
+	switch backend {
+	case "sqlite":
+		dsn = filepath.Join(t.TempDir(), "leads.db")
+		st, err = sqlite.Open(ctx, dsn, opts)
+	case "postgres":
+		dsn = pgtest.NewDatabase(t)
+		st, err = postgres.Open(ctx, dsn, opts)
+	default:
+		t.Fatalf("unknown backend %q", backend)
+	}
+	if err != nil {
+		t.Fatalf("opening the %s lead store: %v", backend, err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	ls, ok := st.(LeadStore)
+	if !ok {
+		t.Fatalf("the %s store does not implement LeadStore", backend)
+	}
+	return ls, dsn
+}
+
+// reopen opens a second handle on the same store, as a restarted or second manager would.
+func reopen(t *testing.T, backend, dsn string, clk *clock.Fake) LeadStore {
+	t.Helper()
+	ctx := context.Background()
+	opts := store.Options{Clock: clk.Now}
+	var (
+		st  store.Store
+		err error
+	)
+	if backend == "sqlite" {
+		st, err = sqlite.Open(ctx, dsn, opts)
+	} else {
+		st, err = postgres.Open(ctx, dsn, opts)
+	}
+	if err != nil {
+		t.Fatalf("reopening the %s lead store: %v", backend, err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	return st.(LeadStore)
+}
+
+// startEnv creates a namespace, a store and a fake clock set to now, and starts a manager.
+func startEnv(t *testing.T, backend string, now time.Time) *testEnv {
+	t.Helper()
+	clk := clock.NewFake(now)
+	st, _ := openStore(t, backend, clk)
+	e := &testEnv{t: t, ns: newNamespace(t), store: st, clock: clk}
+	e.stop = startManager(t, e.ns, st, clk)
+	return e
+}
+
+// startManager runs a manager restricted to namespace ns until the returned stop is called (or the
+// test ends).
+func startManager(t *testing.T, ns string, st LeadStore, clk clock.Clock) func() {
+	t.Helper()
+	mgr, err := ctrl.NewManager(restConfig, ctrl.Options{
+		Scheme:                 testScheme,
+		Metrics:                metricsserver.Options{BindAddress: "0"},
+		HealthProbeBindAddress: "0",
+		Cache:                  cache.Options{DefaultNamespaces: map[string]cache.Config{ns: {}}},
+		// Every test runs its own manager in this one process.
+		Controller: config.Controller{SkipNameValidation: ptr.To(true)},
+	})
+	if err != nil {
+		t.Fatalf("creating manager: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := Setup(ctx, mgr, clk, Instrument(st)); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- mgr.Start(ctx) }()
+	stopped := false
+	stop := func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cancel()
+		if err := <-done; err != nil && !strings.Contains(err.Error(), "context canceled") {
+			t.Errorf("manager stopped with an error: %v", err)
+		}
+	}
+	t.Cleanup(stop)
+	return stop
+}
