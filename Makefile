@@ -38,11 +38,19 @@ vet: ## Run go vet.
 	$(GO) vet ./...
 
 .PHONY: test
-test: controller-gen envtest ## Run every test: unit, envtest (real kube-apiserver + etcd) and PostgreSQL-backed.
+test: controller-gen envtest promtool ## Run every test: unit, envtest (real kube-apiserver + etcd), PostgreSQL-backed, promtool.
 	@fmt_out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$fmt_out" ]; then echo "gofmt needed: $$fmt_out"; exit 1; fi
 	$(GO) vet ./...
 	KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" CONTROLLER_GEN="$(CONTROLLER_GEN)" \
 		$(GO) test ./... -count=1 -timeout $(TEST_TIMEOUT) $(TEST_FLAGS)
+
+.PHONY: test-deploy
+test-deploy: promtool ## Test only what ships for clusters: kustomize renders, alerts (promtool), dashboard, Argo CD health, API reference.
+	$(GO) test ./hack/deploycheck/ ./hack/apiref/ -count=1
+
+.PHONY: docs
+docs: ## Regenerate docs/api-reference.md from the CRDs (run after `make manifests`).
+	$(GO) run ./hack/apiref -o docs/api-reference.md
 
 .PHONY: bench
 bench: ## Run the benchmarks (lead store ingest, routing, SLA scans) and print their figures.
@@ -72,6 +80,10 @@ install: manifests ## Install the CRDs into the cluster in the current kubeconfi
 .PHONY: envtest
 envtest: ## Provide kube-apiserver and etcd for envtest (cached outside the clone; built from source once).
 	@hack/envtest-assets.sh >/dev/null
+
+.PHONY: promtool
+promtool: ## Provide promtool for the alert tests (Debian's prometheus package when missing; quick when present).
+	@hack/install-promtool.sh >/dev/null
 
 .PHONY: controller-gen
 controller-gen: $(CONTROLLER_GEN) ## Install controller-gen at its pinned version into ./bin.

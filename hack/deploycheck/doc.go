@@ -9,6 +9,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"testing"
+
+	"sigs.k8s.io/yaml"
 )
 
 // repoRoot is the directory holding go.mod, found upwards from the working directory.
@@ -26,5 +29,18 @@ func repoRoot() (string, error) {
 			return "", fmt.Errorf("go.mod not found above the working directory")
 		}
 		dir = parent
+	}
+}
+
+// readYAML decodes a YAML file strictly enough for the checks: unknown fields are ignored, syntax
+// errors fail the test.
+func readYAML(t testing.TB, path string, into any) {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(raw, into); err != nil {
+		t.Fatalf("%s: %v", path, err)
 	}
 }
