@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"os"
 	"testing"
 	"time"
 
@@ -55,4 +56,56 @@ func copyRows(in []store.LeadInput) [][]any {
 			it.Industry, it.Employees, it.Source, it.Campaign, it.Score, attrs, string(lead.StageNew), now, now, int64(1)}
 	}
 	return rows
+}
+
+// BenchmarkCommitDecisions100kVsUpdate commits routing decisions for a burst of 100,000 new leads
+// in batches of 500 (qualified and routed in one decision, two audit events each, NOTIFY), then
+// runs a plain batched UPDATE of owner and stage on the same rows, in batches of 500, and reports
+// both rates and their ratio.
+func BenchmarkCommitDecisions100kVsUpdate(b *testing.B) {
+	ctx := context.Background()
+	for range b.N {
+		b.StopTimer()
+		s := openFresh(b)
+		ds := storetest.BenchDecisions(b, s, "cd", 100000, func(int) time.Time { return time.Now().Add(time.Hour) })
+		if _, err := s.pool.Exec(ctx, `VACUUM ANALYZE leads`); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		spent := storetest.BenchCommit(b, s, ds, 500)
+		b.StopTimer()
+		var plain time.Duration
+		for off := 0; off < len(ds); off += 500 {
+			end := min(off+500, len(ds))
+			ids, owners, stages := make([]string, 0, 500), make([]string, 0, 500), make([]string, 0, 500)
+			for _, d := range ds[off:end] {
+				ids, owners, stages = append(ids, d.Lead.ID), append(owners, d.Lead.Owner+"-x"), append(stages, string(lead.StageRouted))
+			}
+			start := time.Now()
+			tag, err := s.pool.Exec(ctx, `UPDATE leads SET owner = u.owner, stage = u.stage
+				FROM unnest($1::uuid[], $2::text[], $3::text[]) AS u(id, owner, stage) WHERE leads.id = u.id`, ids, owners, stages)
+			plain += time.Since(start)
+			if err != nil || tag.RowsAffected() != int64(end-off) {
+				b.Fatalf("plain update: %v %v", tag, err)
+			}
+		}
+		b.ReportMetric(float64(len(ds))/spent.Seconds(), "leads/s")
+		b.ReportMetric(float64(len(ds))/plain.Seconds(), "plain-update-rows/s")
+		b.ReportMetric(spent.Seconds()/plain.Seconds(), "commit/plain")
+		b.StartTimer()
+	}
+}
+
+// BenchmarkDueHandoffs: one detection pass with 100 handoffs due among 10,000 and 100,000 open
+// ones (1,000,000 with LEADOPS_BENCH_LARGE=1): the time should not grow with what is open.
+func BenchmarkDueHandoffs(b *testing.B) {
+	sizes := []int{10000, 100000}
+	if os.Getenv("LEADOPS_BENCH_LARGE") != "" {
+		sizes = append(sizes, 1000000)
+	}
+	for _, n := range sizes {
+		b.Run(fmt.Sprintf("open=%d", n), func(b *testing.B) {
+			storetest.BenchDue(b, openFresh(b), n, 100)
+		})
+	}
 }

@@ -104,3 +104,45 @@ func TestOpenErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestIndexedQueries: EXPLAIN QUERY PLAN shows DueHandoffs searching the two partial deadline
+// indexes and the router's queries their indexes; nothing scans the leads table.
+func TestIndexedQueries(t *testing.T) {
+	s := openTemp(t)
+	for _, q := range []struct {
+		sql     string
+		args    []any
+		indexes []string
+	}{
+		{dueSQL, []any{int64(0), 100}, []string{"leads_first_touch_due_idx", "leads_acceptance_due_idx"}},
+		{`SELECT id FROM leads INDEXED BY leads_pending_idx WHERE ` + pendingWhere + ` ORDER BY created_at, id LIMIT 100`, nil, []string{"leads_pending_idx"}},
+		{`SELECT owner, count(*) FROM leads INDEXED BY leads_open_owner_idx WHERE stage IN ('routed', 'touched') GROUP BY owner`, nil, []string{"leads_open_owner_idx"}},
+		{`SELECT owner FROM leads WHERE policy = ? AND rule = ? AND routed_at IS NOT NULL ORDER BY routed_at DESC, id DESC LIMIT 1`, []any{"p", "r"}, []string{"leads_rule_idx"}},
+	} {
+		rows, err := s.r.Query(`EXPLAIN QUERY PLAN `+q.sql, q.args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, notused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		text := strings.Join(plan, "\n")
+		for _, idx := range q.indexes {
+			if !strings.Contains(text, "INDEX "+idx) {
+				t.Errorf("plan does not use %s:\n%s", idx, text)
+			}
+		}
+		for _, line := range plan {
+			if line == "SCAN leads" {
+				t.Errorf("plan scans leads:\n%s", text)
+			}
+		}
+	}
+}

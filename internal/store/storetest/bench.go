@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadops/leadops/internal/lead"
 	"github.com/leadops/leadops/internal/store"
 )
 
@@ -54,4 +55,72 @@ func BenchUpsertBatch(b *testing.B, s store.Store, batch func(i int) []store.Lea
 	}
 	b.ReportMetric(float64(b.N*BatchSize)/spent.Seconds(), "upserts/s")
 	return spent
+}
+
+// BenchDecisions prepares n new leads (batches of BatchSize) and returns them with the decisions
+// the router commits for them: new → qualified → routed, with a 'qualified' and a 'routed' audit
+// event each carrying a realistic payload, and an SLA deadline.
+func BenchDecisions(b testing.TB, s store.Store, prefix string, n int, due func(i int) time.Time) []store.Decision {
+	b.Helper()
+	ctx := context.Background()
+	ds := make([]store.Decision, 0, n)
+	for off := 0; off < n; off += BatchSize {
+		ls, err := s.UpsertLeads(ctx, BenchInputs(fmt.Sprintf("%s-%d", prefix, off), min(BatchSize, n-off)), "bench")
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, l := range ls {
+			i := len(ds)
+			owner := fmt.Sprintf("rep-%d", i%25)
+			d := routeDecision(l, owner, func(n *lead.Lead) {
+				n.FirstTouchDue = tp(due(i))
+				n.FirstTouchWarn = tp(due(i).Add(-time.Hour))
+				n.AcceptanceDue = tp(due(i).Add(48 * time.Hour))
+			})
+			d.Events[1].Data = map[string]any{"policy": "ns/p", "generation": 3, "rule": "r1", "strategy": "least-loaded",
+				"team": "ns/t", "owner": owner, "why": "fewest open leads (3 of capacity 20) among 25 available members",
+				"candidates": []any{"rep-1", "rep-2", "rep-3", "rep-4", "rep-5"}}
+			ds = append(ds, d)
+		}
+	}
+	return ds
+}
+
+// BenchCommit commits ds in batches of batch and returns the time spent in CommitDecisions.
+func BenchCommit(b testing.TB, s store.Store, ds []store.Decision, batch int) time.Duration {
+	b.Helper()
+	r := s.(store.Router)
+	ctx := context.Background()
+	var spent time.Duration
+	for off := 0; off < len(ds); off += batch {
+		start := time.Now()
+		applied, conflicts, err := r.CommitDecisions(ctx, ds[off:min(off+batch, len(ds))])
+		spent += time.Since(start)
+		if err != nil || len(conflicts) != 0 || len(applied) != min(batch, len(ds)-off) {
+			b.Fatalf("commit: %d applied, %d conflicts, %v", len(applied), len(conflicts), err)
+		}
+	}
+	return spent
+}
+
+// BenchDue seeds open handoffs of which due are due at the returned instant, and measures
+// DueHandoffs at that instant (reporting ms/op is left to the benchmark's ns/op).
+func BenchDue(b *testing.B, s store.Store, open, due int) {
+	now := time.Now().UTC().Truncate(time.Second)
+	ds := BenchDecisions(b, s, fmt.Sprintf("due-%d", now.UnixNano()), open, func(i int) time.Time {
+		if i%(open/due) == 0 {
+			return now.Add(-time.Minute)
+		}
+		return now.Add(time.Duration(1+i%1000) * time.Hour)
+	})
+	BenchCommit(b, s, ds, 500)
+	sla := s.(store.SLA)
+	ctx := context.Background()
+	b.ResetTimer()
+	for range b.N {
+		got, err := sla.DueHandoffs(ctx, now, 1000)
+		if err != nil || len(got) != due {
+			b.Fatalf("due: %d, %v; want %d", len(got), err, due)
+		}
+	}
 }
