@@ -19,6 +19,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	leadopsv1 "github.com/leadops/leadops/api/v1alpha1"
@@ -39,6 +40,7 @@ func init() {
 type config struct {
 	metricsAddr, probeAddr string
 	leaderElection         bool
+	metricsInsecure        bool
 	storeDSN               string
 	apiAddr, apiTokenFile  string
 }
@@ -52,17 +54,21 @@ func envOr(name, def string) string {
 
 func main() {
 	var cfg config
-	flag.StringVar(&cfg.metricsAddr, "metrics-bind-address", ":8080", "Address the Prometheus metrics endpoint binds to; \"0\" disables it.")
+	flag.StringVar(&cfg.metricsAddr, "metrics-bind-address", ":8443", "Address the Prometheus metrics endpoint binds to (HTTPS, authenticated and authorized through the API server); \"0\" disables it.")
+	flag.BoolVar(&cfg.metricsInsecure, "metrics-insecure", false, "Serve metrics over plain HTTP without authentication (local development only).")
 	flag.StringVar(&cfg.probeAddr, "health-probe-bind-address", ":8081", "Address the liveness and readiness probes bind to.")
 	flag.BoolVar(&cfg.leaderElection, "leader-elect", false, "Elect a leader among replicas so one routes at a time (correctness never depends on it).")
-	flag.StringVar(&cfg.storeDSN, "store", envOr("LEADOPS_STORE_DSN", "sqlite://leadops.db"),
-		"Lead store: postgres://… for PostgreSQL, or sqlite://PATH for the embedded store. Env: LEADOPS_STORE_DSN (mount it from a Secret).")
+	flag.StringVar(&cfg.storeDSN, "store", "sqlite://leadops.db",
+		"Lead store: postgres://… for PostgreSQL, or sqlite://PATH for the embedded store. A non-empty LEADOPS_STORE_DSN (mounted from a Secret) takes precedence, so a Secret switches a deployment to PostgreSQL without editing its arguments.")
 	flag.StringVar(&cfg.apiAddr, "api-bind-address", envOr("LEADOPS_API_ADDR", ":8082"), "Address the lead store's HTTP API binds to; \"0\" disables it.")
 	flag.StringVar(&cfg.apiTokenFile, "api-token-file", envOr("LEADOPS_API_TOKEN_FILE", ""), "File of accepted API bearer tokens (one per line, optionally name:token); reloaded when it changes.")
 	opts := zap.Options{}
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts)))
+	if dsn := os.Getenv("LEADOPS_STORE_DSN"); dsn != "" {
+		cfg.storeDSN = dsn
+	}
 
 	if err := run(ctrl.SetupSignalHandler(), cfg); err != nil {
 		ctrl.Log.Error(err, "manager stopped")
@@ -87,7 +93,7 @@ func run(ctx context.Context, cfg config) error {
 
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
 		Scheme:                        scheme,
-		Metrics:                       metricsserver.Options{BindAddress: cfg.metricsAddr},
+		Metrics:                       metricsOptions(cfg),
 		HealthProbeBindAddress:        cfg.probeAddr,
 		LeaderElection:                cfg.leaderElection,
 		LeaderElectionID:              "leadops.leadops.io",
@@ -117,6 +123,19 @@ func run(ctx context.Context, cfg config) error {
 	}
 	log.Info("starting manager", "store", storeKind(cfg.storeDSN), "api", cfg.apiAddr)
 	return mgr.Start(ctx)
+}
+
+// metricsOptions serves metrics over HTTPS, letting only callers the API server authenticates and
+// authorizes for GET /metrics (the metrics-reader ClusterRole) read them.
+func metricsOptions(cfg config) metricsserver.Options {
+	if cfg.metricsInsecure {
+		return metricsserver.Options{BindAddress: cfg.metricsAddr}
+	}
+	return metricsserver.Options{
+		BindAddress:    cfg.metricsAddr,
+		SecureServing:  true,
+		FilterProvider: filters.WithAuthenticationAndAuthorization,
+	}
 }
 
 // storeKind names the backend without echoing the DSN, which may hold a password.

@@ -11,8 +11,6 @@ import (
 	"github.com/leadops/leadops/internal/clock"
 )
 
-// +kubebuilder:rbac:groups=coordination.k8s.io,resources=leases,verbs=get;list;watch;create;update;patch;delete
-
 // Setup registers the indexes and every reconciler with the manager. Tests call it too, so the wiring
 // they exercise is the wiring that ships.
 func Setup(ctx context.Context, mgr ctrl.Manager, clk clock.Clock, st LeadStore) error {
