@@ -6,7 +6,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 
-	leadopsv1 "github.com/leadops/leadops/api/v1alpha1"
 	"github.com/leadops/leadops/internal/clock"
 )
 
@@ -28,24 +27,7 @@ func (w *clockWatcher) Start(ctx context.Context) error {
 		case <-changes:
 		}
 		w.send(ctx, w.Wake, routerObject)
-		policies := &leadopsv1.LeadPolicyList{}
-		if err := w.Client.List(ctx, policies); err == nil {
-			for i := range policies.Items {
-				w.send(ctx, w.Policies, &policies.Items[i])
-			}
-		}
-		teams := &leadopsv1.TeamList{}
-		if err := w.Client.List(ctx, teams); err == nil {
-			for i := range teams.Items {
-				w.send(ctx, w.Teams, &teams.Items[i])
-			}
-		}
-		goals := &leadopsv1.TeamGoalList{}
-		if err := w.Client.List(ctx, goals); err == nil && w.Goals != nil {
-			for i := range goals.Items {
-				w.send(ctx, w.Goals, &goals.Items[i])
-			}
-		}
+		enqueueAll(ctx, w.Client, w.Goals, w.Teams, w.Policies)
 	}
 }
 

@@ -112,7 +112,7 @@ func (e *testEnv) eventually(obj client.Object, what string, ok func() bool) {
 	e.t.Helper()
 	NewWithT(e.t).Eventually(func(g Gomega) {
 		g.Expect(k8sClient.Get(context.Background(), client.ObjectKeyFromObject(obj), obj)).To(Succeed())
-		g.Expect(ok()).To(BeTrue(), "%s %s: want %s", obj.GetObjectKind().GroupVersionKind().Kind, obj.GetName(), what)
+		g.Expect(ok()).To(BeTrue(), "%s: want %s; status %+v", obj.GetName(), what, statusOf(obj))
 	}).WithTimeout(20 * time.Second).WithPolling(50 * time.Millisecond).Should(Succeed())
 }
 
@@ -126,4 +126,16 @@ func update(t *testing.T, obj client.Object, mutate func()) {
 		mutate()
 		return k8sClient.Update(context.Background(), obj)
 	}).WithTimeout(10 * time.Second).Should(Succeed())
+}
+
+func statusOf(obj client.Object) any {
+	switch o := obj.(type) {
+	case *leadopsv1.LeadPolicy:
+		return o.Status
+	case *leadopsv1.Team:
+		return o.Status
+	case *leadopsv1.TeamGoal:
+		return o.Status
+	}
+	return nil
 }

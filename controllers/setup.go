@@ -38,8 +38,9 @@ func Setup(ctx context.Context, mgr ctrl.Manager, clk clock.Clock, st LeadStore)
 		PolicyChanged: policyChanged, TeamChanged: teamChanged}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the router: %w", err)
 	}
-	if err := mgr.Add(&goalRefresher{Client: mgr.GetClient(), Store: st, Out: goalChanged, Teams: teamChanged, Debounce: 5 * time.Second}); err != nil {
-		return fmt.Errorf("adding the goal refresher: %w", err)
+	if err := mgr.Add(&statusRefresher{Client: mgr.GetClient(), Store: st, Goals: goalChanged, Teams: teamChanged,
+		Policies: policyChanged, Debounce: 2 * time.Second}); err != nil {
+		return fmt.Errorf("adding the status refresher: %w", err)
 	}
 	if err := mgr.Add(&storePinger{Store: st, Interval: 15 * time.Second}); err != nil {
 		return fmt.Errorf("adding the store pinger: %w", err)
