@@ -325,6 +325,22 @@ func testGoalMetric(t *testing.T, s store.Store) {
 	g := asGoals(t, s)
 	sd := seedGoals(t, s)
 	nows := []time.Time{gStart.Add(45 * 24 * time.Hour), gEnd.Add(90 * 24 * time.Hour)}
+	// And exactly on an open handoff's deadline, where it turns breached (at or before now).
+	var ft, acc bool
+	for _, l := range sd.leads {
+		if l.BreachCount > 0 {
+			continue
+		}
+		if !ft && l.Stage == lead.StageRouted && l.FirstTouchDue != nil && l.AcceptanceDue == nil {
+			nows, ft = append(nows, *l.FirstTouchDue), true
+		}
+		if !acc && l.Stage == lead.StageTouched && l.AcceptanceDue != nil {
+			nows, acc = append(nows, *l.AcceptanceDue), true
+		}
+	}
+	if !ft || !acc {
+		t.Fatal("the seed has no open handoff with a deadline")
+	}
 	checked := 0
 	for _, m := range goals.Metrics {
 		for _, team := range goalScopes {
