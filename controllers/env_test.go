@@ -37,6 +37,7 @@ func zapLevel() zapcore.Level {
 type testEnv struct {
 	t     *testing.T
 	ns    string
+	dsn   string
 	store LeadStore
 	clock *clock.Fake
 	stop  func()
@@ -98,8 +99,8 @@ func reopen(t *testing.T, backend, dsn string, clk *clock.Fake) LeadStore {
 func startEnv(t *testing.T, backend string, now time.Time) *testEnv {
 	t.Helper()
 	clk := clock.NewFake(now)
-	st, _ := openStore(t, backend, clk)
-	e := &testEnv{t: t, ns: newNamespace(t), store: st, clock: clk}
+	st, dsn := openStore(t, backend, clk)
+	e := &testEnv{t: t, ns: newNamespace(t), dsn: dsn, store: st, clock: clk}
 	e.stop = startManager(t, e.ns, st, clk)
 	return e
 }
