@@ -45,7 +45,7 @@ type Transition struct {
 // lifecycle is the whole rule book. The order of each list is the order error messages use.
 //
 // What "a rejection returns the lead to marketing" means here: the lead goes to stage rejected and
-// loses its owner, its team and its SLA deadlines (nobody in sales is on the clock for it any more);
+// loses its owner and its SLA deadlines (nobody in sales is on the clock for it any more);
 // the governing policy and the reason stay, so marketing's queue is "stage = rejected" per policy.
 // From there marketing either re-qualifies it (qualify → qualified, and routing starts over) or
 // disqualifies it for good. Disqualified leads can likewise be re-qualified when new facts arrive.
@@ -199,7 +199,9 @@ func Apply(l Lead, a Action) (Lead, error) {
 	case ActivityReject:
 		out.RejectedAt = &at
 		out.Reason = a.Reason
-		out.Owner, out.Team = "", ""
+		// The team stays: marketing wants to know which team turned the lead down, and the team's
+		// close-out figures count the rejection.
+		out.Owner = ""
 		out.FirstTouchDue, out.AcceptanceDue = nil, nil
 		out.FirstTouchWarn, out.AcceptanceWarn = nil, nil
 	case ActivityWin:

@@ -153,7 +153,7 @@ func TestApply(t *testing.T) {
 		}},
 		{"reject returns the lead to marketing", touched, Action{Kind: ActivityReject, Reason: "student", At: t1}, func(t *testing.T, out Lead) {
 			if out.Stage != StageRejected || !out.RejectedAt.Equal(t1) || out.Reason != "student" ||
-				out.Owner != "" || out.Team != "" || out.FirstTouchDue != nil || out.Policy != "emea" {
+				out.Owner != "" || out.Team != "sales-emea" || out.FirstTouchDue != nil || out.Policy != "emea" {
 				t.Fatalf("got %+v", out)
 			}
 		}},

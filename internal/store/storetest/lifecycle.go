@@ -79,7 +79,7 @@ func testActivityEffects(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	if rej.Stage != lead.StageRejected || rej.Reason != "no budget" || rej.RejectedAt == nil || rej.Owner != "" ||
-		rej.Team != "" || rej.FirstTouchDue != nil || rej.Policy != "emea" {
+		rej.Team != "sales-emea" || rej.FirstTouchDue != nil || rej.Policy != "emea" {
 		t.Fatalf("rejected lead: %+v", rej)
 	}
 	evs := mustAudit(t, s, touched.ID)
