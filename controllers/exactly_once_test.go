@@ -61,7 +61,7 @@ func checkEveryLeadDecidedOnce(t *testing.T, st LeadStore, n int) {
 			t.Fatal(err)
 		}
 		return len(pending)
-	}).WithTimeout(3 * time.Minute).WithPolling(250 * time.Millisecond).Should(BeZero(), "leads left behind")
+	}).WithTimeout(3*time.Minute).WithPolling(250*time.Millisecond).Should(BeZero(), "leads left behind")
 	routed, disqualified := 0, 0
 	for i := 0; i < n; i++ {
 		l, err := st.GetLeadByExternalID(ctx, fmt.Sprintf("bulk-%05d", i))
