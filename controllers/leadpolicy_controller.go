@@ -5,10 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
-	kerrors "k8s.io/apimachinery/pkg/util/errors"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -50,19 +47,9 @@ func (r *LeadPolicyReconciler) wakeRouter() {
 // +kubebuilder:rbac:groups=leadops.io,resources=leadpolicies/status,verbs=get;update;patch
 
 // Reconcile is a thin shell: load, delegate to reconcile, patch status once.
-func (r *LeadPolicyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
-	policy := &leadopsv1.LeadPolicy{}
-	if err := r.Get(ctx, req.NamespacedName, policy); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
-	}
-	base := policy.DeepCopy()
-	defer func() {
-		policy.Status.ObservedGeneration = policy.Generation
-		if err := r.Status().Patch(ctx, policy, client.MergeFrom(base)); err != nil && !apierrors.IsNotFound(err) {
-			retErr = kerrors.NewAggregate([]error{retErr, fmt.Errorf("patching LeadPolicy status: %w", err)})
-		}
-	}()
-	return r.reconcile(ctx, policy)
+func (r *LeadPolicyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	return reconcileWithStatus(ctx, r.Client, req, &leadopsv1.LeadPolicy{},
+		func(p *leadopsv1.LeadPolicy) { p.Status.ObservedGeneration = p.Generation }, r.reconcile)
 }
 
 func (r *LeadPolicyReconciler) reconcile(ctx context.Context, policy *leadopsv1.LeadPolicy) (ctrl.Result, error) {
@@ -106,9 +93,7 @@ func (r *LeadPolicyReconciler) reconcile(ctx context.Context, policy *leadopsv1.
 }
 
 func (r *LeadPolicyReconciler) notReady(policy *leadopsv1.LeadPolicy, e *specError) {
-	if setNotReady(&policy.Status.Conditions, policy.Generation, e.Reason, e.Message) && r.Recorder != nil {
-		r.Recorder.Eventf(policy, nil, corev1.EventTypeWarning, e.Reason, "Validate", "%s", e.Message)
-	}
+	markNotReady(r.Recorder, policy, &policy.Status.Conditions, e)
 }
 
 // SetupWithManager registers the reconciler and its watches. Call SetupIndexes first.

@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
-	kerrors "k8s.io/apimachinery/pkg/util/errors"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -36,19 +34,9 @@ type TeamReconciler struct {
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
 // Reconcile is a thin shell: load, delegate, patch status once.
-func (r *TeamReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
-	team := &leadopsv1.Team{}
-	if err := r.Get(ctx, req.NamespacedName, team); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
-	}
-	base := team.DeepCopy()
-	defer func() {
-		team.Status.ObservedGeneration = team.Generation
-		if err := r.Status().Patch(ctx, team, client.MergeFrom(base)); err != nil && !apierrors.IsNotFound(err) {
-			retErr = kerrors.NewAggregate([]error{retErr, fmt.Errorf("patching Team status: %w", err)})
-		}
-	}()
-	return r.reconcile(ctx, team)
+func (r *TeamReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	return reconcileWithStatus(ctx, r.Client, req, &leadopsv1.Team{},
+		func(t *leadopsv1.Team) { t.Status.ObservedGeneration = t.Generation }, r.reconcile)
 }
 
 func (r *TeamReconciler) reconcile(ctx context.Context, team *leadopsv1.Team) (ctrl.Result, error) {

@@ -2,13 +2,9 @@ package controllers
 
 import (
 	"context"
-	"fmt"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
-	kerrors "k8s.io/apimachinery/pkg/util/errors"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -38,19 +34,9 @@ type TeamGoalReconciler struct {
 // +kubebuilder:rbac:groups=leadops.io,resources=teamgoals/status,verbs=get;update;patch
 
 // Reconcile is a thin shell: load, delegate to reconcile, patch status once.
-func (r *TeamGoalReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
-	goal := &leadopsv1.TeamGoal{}
-	if err := r.Get(ctx, req.NamespacedName, goal); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
-	}
-	base := goal.DeepCopy()
-	defer func() {
-		goal.Status.ObservedGeneration = goal.Generation
-		if err := r.Status().Patch(ctx, goal, client.MergeFrom(base)); err != nil && !apierrors.IsNotFound(err) {
-			retErr = kerrors.NewAggregate([]error{retErr, fmt.Errorf("patching TeamGoal status: %w", err)})
-		}
-	}()
-	return r.reconcile(ctx, goal)
+func (r *TeamGoalReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	return reconcileWithStatus(ctx, r.Client, req, &leadopsv1.TeamGoal{},
+		func(g *leadopsv1.TeamGoal) { g.Status.ObservedGeneration = g.Generation }, r.reconcile)
 }
 
 func (r *TeamGoalReconciler) reconcile(ctx context.Context, goal *leadopsv1.TeamGoal) (ctrl.Result, error) {
@@ -85,9 +71,7 @@ func (r *TeamGoalReconciler) reconcile(ctx context.Context, goal *leadopsv1.Team
 }
 
 func (r *TeamGoalReconciler) notReady(goal *leadopsv1.TeamGoal, e *specError) {
-	if setNotReady(&goal.Status.Conditions, goal.Generation, e.Reason, e.Message) && r.Recorder != nil {
-		r.Recorder.Eventf(goal, nil, corev1.EventTypeWarning, e.Reason, "Validate", "%s", e.Message)
-	}
+	markNotReady(r.Recorder, goal, &goal.Status.Conditions, e)
 }
 
 // SetupWithManager registers the reconciler and its watches. Call SetupIndexes first.
