@@ -33,15 +33,7 @@ type LeadPolicyReconciler struct {
 	Wake chan event.GenericEvent
 }
 
-func (r *LeadPolicyReconciler) wakeRouter() {
-	if r.Wake == nil {
-		return
-	}
-	select {
-	case r.Wake <- event.GenericEvent{Object: routerObject}:
-	default:
-	}
-}
+func (r *LeadPolicyReconciler) wakeRouter() { wake(r.Wake) }
 
 // +kubebuilder:rbac:groups=leadops.io,resources=leadpolicies,verbs=get;list;watch
 // +kubebuilder:rbac:groups=leadops.io,resources=leadpolicies/status,verbs=get;update;patch

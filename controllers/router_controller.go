@@ -11,10 +11,12 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
@@ -416,7 +418,9 @@ func (r *RouterReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Named("router").
 		WithOptions(controller.Options{MaxConcurrentReconciles: 1}).
 		WatchesRawSource(source.Channel(r.Wake, single)).
-		Watches(&leadopsv1.LeadPolicy{}, single).
-		Watches(&leadopsv1.Team{}, single).
+		// Spec changes only: the router's own status updates must not wake it again. A member coming
+		// back from out-of-office changes no generation; the Team reconciler wakes the router then.
+		Watches(&leadopsv1.LeadPolicy{}, single, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Watches(&leadopsv1.Team{}, single, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Complete(r)
 }

@@ -21,7 +21,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, clk clock.Clock, st LeadStore)
 	wake := make(chan event.GenericEvent, 1)
 	teamChanged := make(chan event.GenericEvent, 64)
 	if err := (&TeamReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Clock: clk, Store: st,
-		Changed: teamChanged}).SetupWithManager(mgr); err != nil {
+		Changed: teamChanged, Wake: wake}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the Team controller: %w", err)
 	}
 	if err := (&LeadPolicyReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Clock: clk, Store: st,

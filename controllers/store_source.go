@@ -52,6 +52,17 @@ func (w *storeWatcher) Start(ctx context.Context) error {
 	}
 }
 
+// wake asks the router for a pass without blocking: a pass already queued covers this request too.
+func wake(ch chan event.GenericEvent) {
+	if ch == nil {
+		return
+	}
+	select {
+	case ch <- event.GenericEvent{Object: routerObject}:
+	default:
+	}
+}
+
 // NeedLeaderElection is false: subscribing is harmless on every replica.
 func (w *storeWatcher) NeedLeaderElection() bool { return false }
 

@@ -27,6 +27,8 @@ type TeamReconciler struct {
 	Store LeadStore
 	// Changed receives the Teams whose load a routing pass changed.
 	Changed chan event.GenericEvent
+	// Wake wakes the router.
+	Wake chan event.GenericEvent
 }
 
 // +kubebuilder:rbac:groups=leadops.io,resources=teams,verbs=get;list;watch
@@ -50,6 +52,10 @@ func (r *TeamReconciler) reconcile(ctx context.Context, team *leadopsv1.Team) (c
 
 	now := r.Clock.Now()
 	sum := roster.Summarize(view.Members, now)
+	if sum.Available != st.AvailableMembers || sum.Capacity != st.Capacity {
+		// Someone came back or left: queued leads may now have a member with room.
+		wake(r.Wake)
+	}
 	st.Members, st.AvailableMembers, st.Capacity = sum.Members, sum.Available, sum.Capacity
 	if err := r.reconcileLoad(ctx, team); err != nil {
 		return ctrl.Result{}, err
