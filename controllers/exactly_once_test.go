@@ -33,7 +33,7 @@ spec:
 `
 
 // seedBulk inserts n leads in batches, every tenth one below the qualification gate.
-func seedBulk(t *testing.T, st LeadStore, n int) {
+func seedBulk(t testing.TB, st LeadStore, n int) {
 	t.Helper()
 	for start := 0; start < n; start += 1000 {
 		var batch []store.LeadInput
@@ -52,11 +52,11 @@ func seedBulk(t *testing.T, st LeadStore, n int) {
 
 // checkEveryLeadDecidedOnce asserts that every lead got exactly one decision: qualified ones exactly
 // one "routed" entry and an owner, the rest exactly one "disqualified" entry; none left pending.
-func checkEveryLeadDecidedOnce(t *testing.T, st LeadStore, n int) {
+func checkEveryLeadDecidedOnce(t testing.TB, st LeadStore, n int) {
 	t.Helper()
 	ctx := context.Background()
 	NewWithT(t).Eventually(func() int {
-		pending, err := st.PendingLeads(ctx, 10)
+		pending, err := st.PendingLeads(ctx, store.PendingCursor{}, 10)
 		if err != nil {
 			t.Fatal(err)
 		}

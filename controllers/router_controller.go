@@ -73,7 +73,6 @@ type unmatchedMemo struct {
 
 // Reconcile runs one routing pass.
 func (r *RouterReconciler) Reconcile(ctx context.Context, _ ctrl.Request) (ctrl.Result, error) {
-	log := ctrl.LoggerFrom(ctx)
 	policies, specs, fingerprint, err := r.loadPolicies(ctx)
 	if err != nil {
 		return ctrl.Result{}, err
@@ -82,24 +81,54 @@ func (r *RouterReconciler) Reconcile(ctx context.Context, _ ctrl.Request) (ctrl.
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	pending, err := r.Store.PendingLeads(ctx, r.BatchSize)
-	if err != nil {
-		return ctrl.Result{}, fmt.Errorf("listing leads awaiting routing: %w", err)
+	now := r.Clock.Now()
+	p := &pass{world: world, specs: specs, now: now, policies: policies, fingerprint: fingerprint,
+		tally: map[string]*batchTally{}, touchedTeams: map[types.NamespacedName]bool{}}
+	// Walk the whole pending queue page by page, so new leads are reached behind a long queue of
+	// leads that wait for room or that no policy selects.
+	var cursor store.PendingCursor
+	for {
+		pending, err := r.Store.PendingLeads(ctx, cursor, r.BatchSize)
+		if err != nil {
+			return ctrl.Result{}, fmt.Errorf("listing leads awaiting routing: %w", err)
+		}
+		if len(pending) == 0 {
+			break
+		}
+		if err := r.routePage(ctx, p, pending); err != nil {
+			return ctrl.Result{}, err
+		}
+		if len(pending) < r.BatchSize {
+			break
+		}
+		cursor = store.After(pending[len(pending)-1])
 	}
+	unmatchedLeads.Set(float64(p.unmatched))
+	for _, t := range p.tally {
+		r.announce(ctx, t)
+	}
+	if err := r.enforceSLAs(ctx, p); err != nil {
+		return ctrl.Result{}, err
+	}
+	for k := range p.touchedTeams {
+		r.notify(r.TeamChanged, &leadopsv1.Team{}, k)
+	}
+	return ctrl.Result{}, nil
+}
 
+// routePage decides one page of pending leads and commits the decisions in one transaction.
+func (r *RouterReconciler) routePage(ctx context.Context, p *pass, pending []*lead.Lead) error {
 	var changes []store.Decision
 	var outcomes []routing.Decision
-	unmatched := 0
-	now := r.Clock.Now()
-	p := &pass{world: world, specs: specs, now: now}
+	world := p.world
 	for _, l := range pending {
-		if m, ok := r.unmatched[l.ID]; ok && m.version == l.Version && m.policies == fingerprint {
-			unmatched++
+		if m, ok := r.unmatched[l.ID]; ok && m.version == l.Version && m.policies == p.fingerprint {
+			p.unmatched++
 			continue
 		}
-		d := routing.Decide(policies, celenv.FromLead(l), world, nil)
+		d := routing.Decide(p.policies, celenv.FromLead(l), world, nil)
 		if world.err != nil {
-			return ctrl.Result{}, fmt.Errorf("reading routing state from the lead store: %w", world.err)
+			return fmt.Errorf("reading routing state from the lead store: %w", world.err)
 		}
 		if len(d.EvalErrors) > 0 {
 			key := ""
@@ -109,8 +138,8 @@ func (r *RouterReconciler) Reconcile(ctx context.Context, _ ctrl.Request) (ctrl.
 			expressionErrorsTotal.WithLabelValues(key).Add(float64(len(d.EvalErrors)))
 		}
 		if d.Outcome == routing.Unmatched {
-			r.unmatched[l.ID] = unmatchedMemo{version: l.Version, policies: fingerprint}
-			unmatched++
+			r.unmatched[l.ID] = unmatchedMemo{version: l.Version, policies: p.fingerprint}
+			p.unmatched++
 			routingOutcomesTotal.WithLabelValues(string(d.Outcome), "").Inc()
 			continue
 		}
@@ -128,26 +157,25 @@ func (r *RouterReconciler) Reconcile(ctx context.Context, _ ctrl.Request) (ctrl.
 		changes = append(changes, change)
 		outcomes = append(outcomes, d)
 	}
-	unmatchedLeads.Set(float64(unmatched))
-
+	if len(changes) == 0 {
+		return nil
+	}
 	applied, conflicts, err := r.Store.CommitDecisions(ctx, changes)
 	if err != nil {
-		// Nothing of this pass was written; forget the optimistic turn state and retry.
+		// Nothing of this page was written; forget the optimistic turn state and retry.
 		r.states = map[string]*routing.RuleState{}
-		return ctrl.Result{}, fmt.Errorf("committing %d routing decisions: %w", len(changes), err)
+		return fmt.Errorf("committing %d routing decisions: %w", len(changes), err)
 	}
 	if len(conflicts) > 0 {
 		// Another replica or writer changed those leads first; the next pass re-reads them. The
 		// remembered turn may have moved for a lead that did not commit, so reload it from history.
 		r.states = map[string]*routing.RuleState{}
-		log.V(1).Info("routing decisions skipped on concurrent change", "count", len(conflicts))
+		ctrl.LoggerFrom(ctx).V(1).Info("routing decisions skipped on concurrent change", "count", len(conflicts))
 	}
 	ok := make(map[string]bool, len(applied))
 	for _, l := range applied {
 		ok[l.ID] = true
 	}
-	tally := map[string]*batchTally{}
-	touchedTeams := map[types.NamespacedName]bool{}
 	for i, d := range outcomes {
 		l := changes[i].Lead
 		if !ok[l.ID] {
@@ -157,31 +185,19 @@ func (r *RouterReconciler) Reconcile(ctx context.Context, _ ctrl.Request) (ctrl.
 		routingOutcomesTotal.WithLabelValues(string(d.Outcome), key).Inc()
 		if d.Outcome == routing.Routed {
 			routedTotal.WithLabelValues(key, d.Rule.Name, l.Team).Inc()
-			routingLatency.Observe(now.Sub(l.UpdatedAt).Seconds())
+			routingLatency.Observe(p.now.Sub(l.UpdatedAt).Seconds())
 		}
-		t := tally[key]
+		t := p.tally[key]
 		if t == nil {
 			t = &batchTally{policy: d.Policy}
-			tally[key] = t
+			p.tally[key] = t
 		}
 		t.add(d.Outcome)
 		if d.Rule != nil {
-			touchedTeams[types.NamespacedName{Namespace: d.Policy.Namespace, Name: d.Rule.Team}] = true
+			p.touchedTeams[types.NamespacedName{Namespace: d.Policy.Namespace, Name: d.Rule.Team}] = true
 		}
 	}
-	for _, t := range tally {
-		r.announce(ctx, t)
-	}
-	if err := r.enforceSLAs(ctx, p); err != nil {
-		return ctrl.Result{}, err
-	}
-	for k := range touchedTeams {
-		r.notify(r.TeamChanged, &leadopsv1.Team{}, k)
-	}
-	if len(pending) == r.BatchSize && unmatched < len(pending) {
-		return ctrl.Result{Requeue: true}, nil
-	}
-	return ctrl.Result{}, nil
+	return nil
 }
 
 // decisionChange turns a routing decision into the lead's new state and its audit entries; ok is
@@ -260,9 +276,14 @@ func strategyOf(r *routing.Rule) string {
 
 // pass is the state of one routing pass.
 type pass struct {
-	world *world
-	specs map[string]*leadopsv1.LeadPolicy
-	now   time.Time
+	world        *world
+	specs        map[string]*leadopsv1.LeadPolicy
+	policies     []*routing.Policy
+	fingerprint  string
+	now          time.Time
+	unmatched    int
+	tally        map[string]*batchTally
+	touchedTeams map[types.NamespacedName]bool
 }
 
 // schedule starts a fresh SLA on l, which the policy l.Policy routed to team now.

@@ -32,12 +32,31 @@ type breachTally struct {
 // fresh SLA, then hand it to the team's manager. The breach mark is written in the same
 // compare-and-swap as the audit entry, so a restart or a second replica never records it twice.
 func (r *RouterReconciler) enforceSLAs(ctx context.Context, p *pass) error {
+	tallies := map[string]*breachTally{}
+	// A recorded breach leaves the due list, so pages shrink it; stop when a page makes no progress.
+	for {
+		due, recorded, err := r.enforceSLAPage(ctx, p, tallies)
+		if err != nil {
+			return err
+		}
+		if due < r.BatchSize || recorded == 0 {
+			break
+		}
+	}
+	for key, t := range tallies {
+		r.announceBreaches(ctx, key, t)
+	}
+	return nil
+}
+
+// enforceSLAPage handles one page of due handoffs and returns how many were due and recorded.
+func (r *RouterReconciler) enforceSLAPage(ctx context.Context, p *pass, tallies map[string]*breachTally) (int, int, error) {
 	due, err := r.Store.DueHandoffs(ctx, p.now, r.BatchSize)
 	if err != nil {
-		return fmt.Errorf("listing handoffs past their deadline: %w", err)
+		return 0, 0, fmt.Errorf("listing handoffs past their deadline: %w", err)
 	}
 	if len(due) == 0 {
-		return nil
+		return 0, 0, nil
 	}
 	changes := make([]store.Decision, 0, len(due))
 	kinds := make([][]string, 0, len(due))
@@ -45,23 +64,25 @@ func (r *RouterReconciler) enforceSLAs(ctx context.Context, p *pass) error {
 	for _, l := range due {
 		ch, sla, action := p.breachChange(l)
 		if p.world.err != nil {
-			return fmt.Errorf("reading routing state from the lead store: %w", p.world.err)
+			return 0, 0, fmt.Errorf("reading routing state from the lead store: %w", p.world.err)
 		}
 		if len(sla) == 0 {
 			continue
 		}
 		changes, kinds, actions = append(changes, ch), append(kinds, sla), append(actions, action)
 	}
+	if len(changes) == 0 {
+		return len(due), 0, nil
+	}
 	applied, _, err := r.Store.CommitDecisions(ctx, changes)
 	if err != nil {
 		r.states = map[string]*routing.RuleState{}
-		return fmt.Errorf("recording %d SLA breaches: %w", len(changes), err)
+		return 0, 0, fmt.Errorf("recording %d SLA breaches: %w", len(changes), err)
 	}
 	ok := make(map[string]bool, len(applied))
 	for _, l := range applied {
 		ok[l.ID] = true
 	}
-	tallies := map[string]*breachTally{}
 	for i, ch := range changes {
 		if !ok[ch.Lead.ID] {
 			continue
@@ -87,10 +108,7 @@ func (r *RouterReconciler) enforceSLAs(ctx context.Context, p *pass) error {
 			t.escalated++
 		}
 	}
-	for key, t := range tallies {
-		r.announceBreaches(ctx, key, t)
-	}
-	return nil
+	return len(due), len(applied), nil
 }
 
 // breachChange builds the breach record (and reassignment or escalation) of one due lead. sla lists

@@ -241,3 +241,24 @@ spec:
 		})
 	}
 }
+
+// TestNewLeadBehindLongUnroutableQueue: more unmatched and waiting leads than one page must not
+// starve a new lead that a policy can route.
+func TestNewLeadBehindLongUnroutableQueue(t *testing.T) {
+	e := startEnv(t, "sqlite", testNow)
+	mustCreate(t, e.ns, validTeam)
+	mustCreate(t, e.ns, strings.Replace(validPolicy, "rules:", "selector: \"lead.source == 'web'\"\n  rules:", 1))
+	eventuallyCondition(t, e.policy("inbound"), leadopsv1.ConditionReady, "True", leadopsv1.ReasonReconciled)
+	var batch []store.LeadInput
+	for i := 0; i < 1200; i++ {
+		batch = append(batch, store.LeadInput{ExternalID: fmt.Sprintf("partner-%d", i), Source: "partner", Score: 80})
+	}
+	if _, err := e.store.UpsertLeads(context.Background(), batch, "seed"); err != nil {
+		t.Fatal(err)
+	}
+	l, _, err := e.store.UpsertLead(context.Background(), store.LeadInput{ExternalID: "web-1", Source: "web", Score: 80}, "seed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.eventuallyLead(l.ID, "routed past 1,200 unmatched leads", ownedBy("sdr-01"))
+}

@@ -11,9 +11,11 @@ import (
 // each rep, the history that round robin and weighted shares resume from, and the counters behind
 // LeadPolicy and Team status. Every method is an indexed query, never a scan of all leads.
 type Router interface {
-	// PendingLeads returns up to limit leads awaiting a routing decision, oldest first: stage new, or
-	// qualified with no owner (queued because every member was full or away).
-	PendingLeads(ctx context.Context, limit int) ([]*lead.Lead, error)
+	// PendingLeads returns up to limit leads awaiting a routing decision, oldest first, strictly after
+	// the cursor (the zero cursor starts at the beginning): stage new, or qualified with no owner
+	// (queued because every member was full or away). Paging lets a pass reach new leads behind a
+	// long queue of waiting or unmatched ones.
+	PendingLeads(ctx context.Context, after PendingCursor, limit int) ([]*lead.Lead, error)
 	// OpenLoad counts, per owner, the leads in stages routed or touched: what capacity limits.
 	OpenLoad(ctx context.Context) (map[string]int, error)
 	// RuleHistory tells who received the latest lead routed by a policy's rule, and how many leads
@@ -39,6 +41,15 @@ type Decision struct {
 	Via    []lead.Stage
 	Events []AuditEvent
 }
+
+// PendingCursor is a position in the pending queue: the (CreatedAt, ID) of the last lead seen.
+type PendingCursor struct {
+	CreatedAt time.Time
+	ID        string
+}
+
+// After returns the cursor just past l.
+func After(l *lead.Lead) PendingCursor { return PendingCursor{CreatedAt: l.CreatedAt, ID: l.ID} }
 
 // PolicyStats are the counters behind a LeadPolicy's status.
 type PolicyStats struct {

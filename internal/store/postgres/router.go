@@ -20,12 +20,20 @@ var (
 )
 
 // PendingLeads returns the router's queue, oldest first (leads_pending_idx).
-func (s *Store) PendingLeads(ctx context.Context, limit int) ([]*lead.Lead, error) {
+func (s *Store) PendingLeads(ctx context.Context, after store.PendingCursor, limit int) ([]*lead.Lead, error) {
 	if limit <= 0 {
 		return []*lead.Lead{}, nil
 	}
-	rows, err := s.pool.Query(ctx, `SELECT `+leadColumns+` FROM leads
-		WHERE stage = 'new' OR (stage = 'qualified' AND owner = '') ORDER BY created_at, id LIMIT $1`, limit)
+	var rows pgx.Rows
+	var err error
+	if after.CreatedAt.IsZero() {
+		rows, err = s.pool.Query(ctx, `SELECT `+leadColumns+` FROM leads
+			WHERE stage = 'new' OR (stage = 'qualified' AND owner = '') ORDER BY created_at, id LIMIT $1`, limit)
+	} else {
+		rows, err = s.pool.Query(ctx, `SELECT `+leadColumns+` FROM leads
+			WHERE (stage = 'new' OR (stage = 'qualified' AND owner = '')) AND (created_at, id) > ($1, $2::uuid)
+			ORDER BY created_at, id LIMIT $3`, after.CreatedAt, after.ID, limit)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("pending leads: %w", err)
 	}

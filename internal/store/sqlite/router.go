@@ -20,12 +20,16 @@ var (
 const pendingWhere = `stage = 'new' OR (stage = 'qualified' AND owner = '')`
 
 // PendingLeads returns the router's queue, oldest first.
-func (s *Store) PendingLeads(ctx context.Context, limit int) ([]*lead.Lead, error) {
+func (s *Store) PendingLeads(ctx context.Context, after store.PendingCursor, limit int) ([]*lead.Lead, error) {
 	if limit <= 0 {
 		return []*lead.Lead{}, nil
 	}
+	var afterMicros int64 = -1 << 62
+	if !after.CreatedAt.IsZero() {
+		afterMicros = after.CreatedAt.UnixMicro()
+	}
 	rows, err := s.r.QueryContext(ctx, `SELECT `+leadColumns+` FROM leads INDEXED BY leads_pending_idx
-		WHERE `+pendingWhere+` ORDER BY created_at, id LIMIT ?`, limit)
+		WHERE (`+pendingWhere+`) AND (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT ?`, afterMicros, after.ID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("pending leads: %w", err)
 	}

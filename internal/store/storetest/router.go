@@ -356,17 +356,25 @@ func testPendingLeads(t *testing.T, s store.Store) {
 	update(t, s, f, func(n *lead.Lead) { n.Owner = "rep-held" }) // qualified but owned: not pending
 	g := inStage(t, s, lead.StageQualified)
 	update(t, s, g, func(n *lead.Lead) { n.Team, n.Policy = "ns/t", "ns/p" }) // queued for a team: pending
-	got, err := r.PendingLeads(ctx(t), 10)
+	got, err := r.PendingLeads(ctx(t), store.PendingCursor{}, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want := []string{a.ID, b.ID, e.ID, g.ID}; !slices.Equal(ids(got), want) {
 		t.Fatalf("pending %v, want %v", ids(got), want)
 	}
-	if got, err := r.PendingLeads(ctx(t), 2); err != nil || !slices.Equal(ids(got), []string{a.ID, b.ID}) {
-		t.Fatalf("pending limit 2: %v %v", ids(got), err)
+	first, err := r.PendingLeads(ctx(t), store.PendingCursor{}, 2)
+	if err != nil || !slices.Equal(ids(first), []string{a.ID, b.ID}) {
+		t.Fatalf("pending limit 2: %v %v", ids(first), err)
 	}
-	if got, err := r.PendingLeads(ctx(t), 0); err != nil || len(got) != 0 {
+	// The next page starts strictly after the last lead of this one.
+	if next, err := r.PendingLeads(ctx(t), store.After(first[1]), 10); err != nil || !slices.Equal(ids(next), []string{e.ID, g.ID}) {
+		t.Fatalf("pending after %s: %v %v", b.ID, ids(next), err)
+	}
+	if rest, err := r.PendingLeads(ctx(t), store.After(g), 10); err != nil || len(rest) != 0 {
+		t.Fatalf("pending after the last: %v %v", ids(rest), err)
+	}
+	if got, err := r.PendingLeads(ctx(t), store.PendingCursor{}, 0); err != nil || len(got) != 0 {
 		t.Fatalf("pending limit 0: %v %v", ids(got), err)
 	}
 }
