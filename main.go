@@ -108,7 +108,7 @@ func run(ctx context.Context, cfg config) error {
 	if cfg.apiAddr != "0" {
 		srv, err := api.NewServer(leadStore, api.Options{Addr: cfg.apiAddr, TokenFile: cfg.apiTokenFile, Logger: ctrl.Log.WithName("api")})
 		if err != nil {
-			return fmt.Errorf("setting up the HTTP API: %w", err)
+			return fmt.Errorf("setting up the HTTP API (set --api-token-file, or --api-bind-address=0 to run without it): %w", err)
 		}
 		if err := mgr.Add(srv); err != nil {
 			return fmt.Errorf("adding the HTTP API: %w", err)
