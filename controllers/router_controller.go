@@ -56,6 +56,10 @@ type RouterReconciler struct {
 	// PolicyChanged and TeamChanged receive the objects whose status a pass changed.
 	PolicyChanged chan event.GenericEvent
 	TeamChanged   chan event.GenericEvent
+	// Notifier, when set, receives a notice of every breach of a policy with a webhook Secret, read
+	// through SecretReader (uncached; the client when nil). See breach_webhook.go.
+	Notifier     BreachNotifier
+	SecretReader client.Reader
 
 	compiled  map[types.NamespacedName]*compiledPolicy
 	unmatched map[string]unmatchedMemo

@@ -108,6 +108,7 @@ func (r *RouterReconciler) enforceSLAPage(ctx context.Context, p *pass, tallies 
 			t.escalated++
 		}
 	}
+	r.notifyBreachWebhooks(ctx, p, changes, actions, ok)
 	return len(due), len(applied), nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/event"
 
 	"github.com/leadops/leadops/internal/clock"
+	"github.com/leadops/leadops/internal/notify"
 )
 
 // Setup registers the indexes and every reconciler with the manager. Tests call it too, so the wiring
@@ -33,9 +34,15 @@ func Setup(ctx context.Context, mgr ctrl.Manager, clk clock.Clock, st LeadStore)
 		Changed: goalChanged, Recorder: mgr.GetEventRecorder("teamgoal-controller")}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the TeamGoal controller: %w", err)
 	}
+	// Breach notices go out from their own queue, so a slow webhook never holds up a routing pass.
+	notifier := notify.New(notify.Options{Log: ctrl.Log.WithName("breach-webhook")})
+	if err := mgr.Add(notifier); err != nil {
+		return fmt.Errorf("adding the breach webhook notifier: %w", err)
+	}
 	if err := (&RouterReconciler{Client: mgr.GetClient(), Store: st, Clock: clk,
 		Recorder: mgr.GetEventRecorder("leadops-router"), Wake: wake,
-		PolicyChanged: policyChanged, TeamChanged: teamChanged}).SetupWithManager(mgr); err != nil {
+		PolicyChanged: policyChanged, TeamChanged: teamChanged,
+		Notifier: notifier, SecretReader: mgr.GetAPIReader()}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the router: %w", err)
 	}
 	if err := mgr.Add(&statusRefresher{Client: mgr.GetClient(), Store: st, Goals: goalChanged, Teams: teamChanged,

@@ -1,0 +1,123 @@
+package controllers
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	leadopsv1 "github.com/leadops/leadops/api/v1alpha1"
+	"github.com/leadops/leadops/internal/notify"
+	"github.com/leadops/leadops/internal/store"
+)
+
+// The webhook URL is read from the policy's Secret with the uncached API reader, one GET per policy per
+// page of breaches: the manager never lists or watches Secrets, so it only needs get.
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get
+
+func init() {
+	metrics.Registry.MustRegister(notify.Deliveries)
+}
+
+// BreachNotifier queues a breach notice for a webhook without blocking; *notify.Notifier is one.
+type BreachNotifier interface {
+	Enqueue(rawURL string, b notify.Breach) error
+}
+
+// webhookSecretKey is the key of the policy's Secret that holds the webhook URL.
+const webhookSecretKey = "url"
+
+// Event reasons of the breach webhook, on the policy.
+const (
+	reasonWebhookSecretMissing = "WebhookSecretMissing"
+	reasonWebhookURLInvalid    = "WebhookURLInvalid"
+)
+
+// notifyBreachWebhooks queues one notice per committed breach (per lead and SLA) of every policy whose
+// onBreach names a webhook Secret. A missing Secret, key or unusable URL is a Warning Event on the
+// policy and a log line, never a failed pass: the breach itself is already recorded.
+func (r *RouterReconciler) notifyBreachWebhooks(ctx context.Context, p *pass, changes []store.Decision, actions []string, applied map[string]bool) {
+	if r.Notifier == nil {
+		return
+	}
+	urls := map[string]string{} // policy key → webhook URL, "" when unusable (reported once per page)
+	for i, ch := range changes {
+		if !applied[ch.Lead.ID] {
+			continue
+		}
+		key := ch.Lead.Policy
+		policy := p.specs[key]
+		if policy == nil || policy.Spec.SLA == nil || policy.Spec.SLA.OnBreach == nil || policy.Spec.SLA.OnBreach.WebhookSecretRef == nil {
+			continue
+		}
+		u, seen := urls[key]
+		if !seen {
+			u = r.webhookURL(ctx, policy, policy.Spec.SLA.OnBreach.WebhookSecretRef.Name)
+			urls[key] = u
+		}
+		if u == "" {
+			continue
+		}
+		action := actions[i]
+		if action == "" {
+			action = "none"
+		}
+		for _, ev := range ch.Events {
+			if ev.Type != "breached" {
+				continue
+			}
+			sla, _ := ev.Data["sla"].(string)
+			due, _ := ev.Data["due"].(time.Time)
+			b := notify.Breach{Policy: key, LeadID: ch.Lead.ID, SLA: sla, Due: due, DetectedAt: p.now,
+				Action: action, Reassignment: ch.Lead.ReassignmentCount}
+			if err := r.Notifier.Enqueue(u, b); err != nil {
+				ctrl.LoggerFrom(ctx).Info("breach notice not queued", "policy", key, "leadId", ch.Lead.ID, "problem", err.Error())
+			}
+		}
+	}
+}
+
+// webhookURL reads the policy's webhook Secret; "" (after a Warning Event and a log line) when the
+// Secret, its key or its URL is unusable. The URL itself is never logged nor put in an Event.
+func (r *RouterReconciler) webhookURL(ctx context.Context, policy *leadopsv1.LeadPolicy, name string) string {
+	log := ctrl.LoggerFrom(ctx).WithValues("policy", client.ObjectKeyFromObject(policy).String(), "secret", name)
+	warn := func(reason, format string, args ...any) {
+		if r.Recorder != nil {
+			r.Recorder.Eventf(policy, nil, corev1.EventTypeWarning, reason, "NotifyBreach", format, args...)
+		}
+	}
+	reader := r.SecretReader
+	if reader == nil {
+		reader = r.Client
+	}
+	sec := &corev1.Secret{}
+	err := reader.Get(ctx, client.ObjectKey{Namespace: policy.Namespace, Name: name}, sec)
+	switch {
+	case apierrors.IsNotFound(err):
+		log.Info("breach webhook Secret not found; breach notices are not sent")
+		warn(reasonWebhookSecretMissing, "Secret %s named by spec.sla.onBreach.webhookSecretRef does not exist: breach notices are not sent", name)
+		return ""
+	case err != nil:
+		log.Error(err, "reading the breach webhook Secret; breach notices of this pass are not sent")
+		warn(reasonWebhookSecretMissing, "Secret %s named by spec.sla.onBreach.webhookSecretRef could not be read (%s): breach notices are not sent",
+			name, apierrors.ReasonForError(err))
+		return ""
+	}
+	raw, ok := sec.Data[webhookSecretKey]
+	if !ok || strings.TrimSpace(string(raw)) == "" {
+		log.Info("breach webhook Secret has no url key; breach notices are not sent")
+		warn(reasonWebhookSecretMissing, "Secret %s has no key %q: breach notices are not sent", name, webhookSecretKey)
+		return ""
+	}
+	if _, err := notify.ParseURL(string(raw)); err != nil {
+		log.Info("breach webhook URL is unusable; breach notices are not sent", "problem", err.Error())
+		warn(reasonWebhookURLInvalid, "Secret %s key %q is not an absolute http or https URL: breach notices are not sent", name, webhookSecretKey)
+		return ""
+	}
+	return strings.TrimSpace(string(raw))
+}
