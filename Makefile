@@ -19,6 +19,15 @@ SHELL = /usr/bin/env bash -o pipefail
 help: ## Show this help.
 	@awk 'BEGIN {FS = ":.*##"; printf "\nUsage:\n  make \033[36m<target>\033[0m\n"} /^[a-zA-Z_0-9-]+:.*?##/ { printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2 } /^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) } ' $(MAKEFILE_LIST)
 
+##@ Try it
+
+.PHONY: demo
+demo: envtest ## Run everything locally: kube-apiserver + etcd, CRDs, manager, samples, synthetic leads (Ctrl-C stops it; ARGS="--speed 60").
+	@mkdir -p $(LOCALBIN)
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(LOCALBIN)/leadctl ./cmd/leadctl
+	$(GO) build -o $(LOCALBIN)/leadops-demo ./cmd/leadops-demo
+	@KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" $(LOCALBIN)/leadops-demo $(ARGS)
+
 ##@ Development
 
 .PHONY: manifests

@@ -1,8 +1,9 @@
 // Package deploycheck holds the tests of what the project ships for clusters and operators: every
 // kustomization under config/ renders and its objects are valid and hardened (render_test.go), the
 // alerts pass `promtool test rules` (alerts_test.go), the Grafana dashboard queries only metrics the
-// manager exports (dashboard_test.go), and the Argo CD health check gives the documented health for
-// sample statuses (argocd_test.go).
+// manager exports (dashboard_test.go), the Argo CD health check gives the documented health for
+// sample statuses (argocd_test.go), and the Dockerfile's build line yields a static manager from the
+// files it copies (dockerfile_test.go).
 package deploycheck
 
 import (
