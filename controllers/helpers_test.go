@@ -20,7 +20,7 @@ import (
 var nsCounter atomic.Int64
 
 // newNamespace creates a namespace for one test, so tests never see each other's objects.
-func newNamespace(t *testing.T) string {
+func newNamespace(t testing.TB) string {
 	t.Helper()
 	name := fmt.Sprintf("t%d-%s", nsCounter.Add(1), strings.ToLower(strings.NewReplacer("/", "-", "_", "-").Replace(t.Name())))
 	if len(name) > 63 {
@@ -35,7 +35,7 @@ func newNamespace(t *testing.T) string {
 }
 
 // decode parses one YAML document into an unstructured object in namespace ns.
-func decode(t *testing.T, ns, doc string) *unstructured.Unstructured {
+func decode(t testing.TB, ns, doc string) *unstructured.Unstructured {
 	t.Helper()
 	obj := &unstructured.Unstructured{}
 	if err := yaml.Unmarshal([]byte(doc), &obj.Object); err != nil {
@@ -46,12 +46,12 @@ func decode(t *testing.T, ns, doc string) *unstructured.Unstructured {
 }
 
 // create sends one YAML document to the API server as a user's `kubectl create` would.
-func create(t *testing.T, ns, doc string) error {
+func create(t testing.TB, ns, doc string) error {
 	t.Helper()
 	return k8sClient.Create(context.Background(), decode(t, ns, doc))
 }
 
-func mustCreate(t *testing.T, ns, doc string) {
+func mustCreate(t testing.TB, ns, doc string) {
 	t.Helper()
 	if err := create(t, ns, doc); err != nil {
 		t.Fatalf("creating object: %v\n%s", err, doc)
@@ -72,7 +72,7 @@ func condition(g Gomega, obj client.Object, condType string) *metav1.Condition {
 }
 
 // eventuallyCondition waits until obj's condition has the status and reason and returns it.
-func eventuallyCondition(t *testing.T, obj client.Object, condType string, status metav1.ConditionStatus, reason string) *metav1.Condition {
+func eventuallyCondition(t testing.TB, obj client.Object, condType string, status metav1.ConditionStatus, reason string) *metav1.Condition {
 	t.Helper()
 	var got *metav1.Condition
 	NewWithT(t).Eventually(func(g Gomega) {

@@ -90,22 +90,29 @@ func (r *RouterReconciler) Reconcile(ctx context.Context, _ ctrl.Request) (ctrl.
 		tally: map[string]*batchTally{}, touchedTeams: map[types.NamespacedName]bool{}}
 	// Walk the whole pending queue page by page, so new leads are reached behind a long queue of
 	// leads that wait for room or that no policy selects.
+	// A page's commit runs while the next page is read and decided (router_pipeline.go).
 	var cursor store.PendingCursor
+	var inflight *pageCommit
 	for {
 		pending, err := r.Store.PendingLeads(ctx, cursor, r.BatchSize)
 		if err != nil {
-			return ctrl.Result{}, fmt.Errorf("listing leads awaiting routing: %w", err)
+			err = fmt.Errorf("listing leads awaiting routing: %w", err)
 		}
-		if len(pending) == 0 {
-			break
+		var page *pageDecisions
+		if err == nil && len(pending) > 0 {
+			page, err = r.decidePage(p, pending)
 		}
-		if err := r.routePage(ctx, p, pending); err != nil {
+		if err := r.settle(ctx, p, inflight, err); err != nil {
 			return ctrl.Result{}, err
 		}
+		inflight = r.commitPage(ctx, page)
 		if len(pending) < r.BatchSize {
 			break
 		}
 		cursor = store.After(pending[len(pending)-1])
+	}
+	if err := r.settle(ctx, p, inflight, nil); err != nil {
+		return ctrl.Result{}, err
 	}
 	unmatchedLeads.Set(float64(p.unmatched))
 	for _, t := range p.tally {
@@ -120,11 +127,12 @@ func (r *RouterReconciler) Reconcile(ctx context.Context, _ ctrl.Request) (ctrl.
 	return ctrl.Result{}, nil
 }
 
-// routePage decides one page of pending leads and commits the decisions in one transaction.
-func (r *RouterReconciler) routePage(ctx context.Context, p *pass, pending []*lead.Lead) error {
+// decidePage decides one page of pending leads; commitPage writes the decisions in one transaction.
+func (r *RouterReconciler) decidePage(p *pass, pending []*lead.Lead) (*pageDecisions, error) {
 	var changes []store.Decision
 	var outcomes []routing.Decision
 	world := p.world
+	world.prefetchAccounts(p.policies, p.fingerprint, pending)
 	for _, l := range pending {
 		if m, ok := r.unmatched[l.ID]; ok && m.version == l.Version && m.policies == p.fingerprint {
 			p.unmatched++
@@ -132,7 +140,7 @@ func (r *RouterReconciler) routePage(ctx context.Context, p *pass, pending []*le
 		}
 		d := routing.Decide(p.policies, celenv.FromLead(l), world, nil)
 		if world.err != nil {
-			return fmt.Errorf("reading routing state from the lead store: %w", world.err)
+			return nil, fmt.Errorf("reading routing state from the lead store: %w", world.err)
 		}
 		if len(d.EvalErrors) > 0 {
 			key := ""
@@ -161,10 +169,13 @@ func (r *RouterReconciler) routePage(ctx context.Context, p *pass, pending []*le
 		changes = append(changes, change)
 		outcomes = append(outcomes, d)
 	}
-	if len(changes) == 0 {
-		return nil
-	}
-	applied, conflicts, err := r.Store.CommitDecisions(ctx, changes)
+	return &pageDecisions{changes: changes, outcomes: outcomes}, nil
+}
+
+// finishPage takes in the outcome of a page's commit: metrics, tallies, and the turn state to forget
+// when the commit failed or met concurrent changes.
+func (r *RouterReconciler) finishPage(ctx context.Context, p *pass, c *pageCommit) error {
+	changes, outcomes, applied, conflicts, err := c.changes, c.outcomes, c.applied, c.conflicts, c.err
 	if err != nil {
 		// Nothing of this page was written; forget the optimistic turn state and retry.
 		r.states = map[string]*routing.RuleState{}
@@ -356,10 +367,7 @@ func (r *RouterReconciler) notify(ch chan event.GenericEvent, obj client.Object,
 	}
 	obj.SetNamespace(key.Namespace)
 	obj.SetName(key.Name)
-	select {
-	case ch <- event.GenericEvent{Object: obj}:
-	default: // the status reconciler is already due to run
-	}
+	nudges.send(ch, obj) // at most once a second per object (router_nudge.go)
 }
 
 // loadPolicies compiles every valid policy (cached per generation) and returns them in decision

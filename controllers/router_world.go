@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 
 	"k8s.io/apimachinery/pkg/types"
 
 	leadopsv1 "github.com/leadops/leadops/api/v1alpha1"
+	"github.com/leadops/leadops/internal/lead"
 	"github.com/leadops/leadops/internal/routing"
 	"github.com/leadops/leadops/internal/store"
 )
@@ -106,4 +109,72 @@ func (w *world) AccountOwner(domain string) string {
 	}
 	w.owners[domain] = owner
 	return owner
+}
+
+// accountLookups bounds the concurrent account lookups of one page: the store's connection pool is
+// shared with every other reconciler.
+const accountLookups = 4
+
+// prefetchAccounts looks up, a few at a time, the account owner of every domain of the page that an
+// AccountOwner rule may ask about, so the decisions find them in memory. One lookup after another
+// was a round trip per lead: on PostgreSQL, 40% of the time a 100,000-lead burst took.
+// Leads that no policy selected last time, and that the pass will skip, are left out.
+func (w *world) prefetchAccounts(policies []*routing.Policy, fingerprint string, page []*lead.Lead) {
+	if !anyAccountOwnerRule(policies) {
+		return
+	}
+	var todo []string
+	seen := map[string]bool{}
+	for _, l := range page {
+		if _, known := w.owners[l.Domain]; known || l.Domain == "" || seen[l.Domain] {
+			continue
+		}
+		if m, ok := w.r.unmatched[l.ID]; ok && m.version == l.Version && m.policies == fingerprint {
+			continue
+		}
+		seen[l.Domain] = true
+		todo = append(todo, l.Domain)
+	}
+	if len(todo) == 0 {
+		return
+	}
+	owners := make([]string, len(todo))
+	found := make([]bool, len(todo)) // answered: an owner, or no account
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(accountLookups, len(todo)) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(todo) || w.ctx.Err() != nil {
+					return
+				}
+				a, err := w.r.Store.GetAccount(w.ctx, todo[i])
+				switch {
+				case err == nil:
+					owners[i], found[i] = a.Owner, true
+				case errors.Is(err, store.ErrNotFound):
+					found[i] = true
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for i, d := range todo {
+		// A failed or skipped lookup is left to AccountOwner, which reports errors through w.err.
+		if found[i] {
+			w.owners[d] = owners[i]
+		}
+	}
+}
+
+func anyAccountOwnerRule(policies []*routing.Policy) bool {
+	for _, p := range policies {
+		for _, r := range p.Rules {
+			if r.Strategy == routing.AccountOwner {
+				return true
+			}
+		}
+	}
+	return false
 }

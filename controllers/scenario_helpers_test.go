@@ -26,7 +26,7 @@ func (e *testEnv) apiClient() *apiclient.Client {
 	if err := os.WriteFile(tokens, []byte("marketing-tool:s3cret-token\n"), 0o600); err != nil {
 		e.t.Fatal(err)
 	}
-	srv, err := api.NewServer(Instrument(e.store), api.Options{TokenFile: tokens, Clock: e.clock.Now})
+	srv, err := api.NewServer(Instrument(e.store), api.Options{TokenFile: tokens, Clock: e.clk.Now})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func (e *testEnv) applySamples(parts ...string) {
 }
 
 // createLead creates a lead through the HTTP API, as a marketing tool would.
-func createLead(t *testing.T, c *apiclient.Client, in store.LeadInput) *lead.Lead {
+func createLead(t testing.TB, c *apiclient.Client, in store.LeadInput) *lead.Lead {
 	t.Helper()
 	l, _, err := c.UpsertLead(context.Background(), in)
 	if err != nil {
@@ -117,7 +117,7 @@ func (e *testEnv) eventually(obj client.Object, what string, ok func() bool) {
 }
 
 // update re-reads obj, applies mutate and writes it back, retrying on conflicts.
-func update(t *testing.T, obj client.Object, mutate func()) {
+func update(t testing.TB, obj client.Object, mutate func()) {
 	t.Helper()
 	NewWithT(t).Eventually(func() error {
 		if err := k8sClient.Get(context.Background(), client.ObjectKeyFromObject(obj), obj); err != nil {

@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -35,6 +36,7 @@ func TestMain(m *testing.M) {
 }
 
 func runSuite(m *testing.M) int {
+	flag.Parse() // zapLevel reads -test.bench
 	ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.Level(zapLevel())))
 	assets, err := kubeenv.Assets()
 	if err != nil {
