@@ -3,7 +3,6 @@ package controllers
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/events"
@@ -77,11 +76,8 @@ func (r *LeadPolicyReconciler) reconcile(ctx context.Context, policy *leadopsv1.
 		// Let the router record and escalate the breach now, not at its next wake-up.
 		r.wakeRouter()
 	}
-	if next.IsZero() {
-		return ctrl.Result{}, nil
-	}
-	// Wake exactly at the next warning time or deadline, never before it.
-	return ctrl.Result{RequeueAfter: max(next.Sub(r.Clock.Now()), time.Millisecond)}, nil
+	// Wake exactly at the next warning time or deadline.
+	return requeueAt(next, r.Clock.Now()), nil
 }
 
 func (r *LeadPolicyReconciler) notReady(policy *leadopsv1.LeadPolicy, e *specError) {

@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -36,4 +37,12 @@ func markNotReady(rec events.EventRecorder, obj client.Object, conds *[]metav1.C
 	if setNotReady(conds, obj.GetGeneration(), e.Reason, e.Message) && rec != nil {
 		rec.Eventf(obj, nil, corev1.EventTypeWarning, e.Reason, "Validate", "%s", e.Message)
 	}
+}
+
+// requeueAt wakes the reconciler exactly at next (never before it); a zero next needs no wake-up.
+func requeueAt(next, now time.Time) ctrl.Result {
+	if next.IsZero() {
+		return ctrl.Result{}
+	}
+	return ctrl.Result{RequeueAfter: max(next.Sub(now), time.Millisecond)}
 }

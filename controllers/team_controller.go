@@ -63,11 +63,8 @@ func (r *TeamReconciler) reconcile(ctx context.Context, team *leadopsv1.Team) (c
 	setReady(&st.Conditions, team.Generation, leadopsv1.ReasonReconciled,
 		fmt.Sprintf("%d of %d members available", sum.Available, sum.Members))
 
-	if sum.NextChange.IsZero() {
-		return ctrl.Result{}, nil
-	}
 	// Wake exactly when someone goes out of or comes back from the office.
-	return ctrl.Result{RequeueAfter: sum.NextChange.Sub(now)}, nil
+	return requeueAt(sum.NextChange, now), nil
 }
 
 // SetupWithManager registers the reconciler.

@@ -2,7 +2,6 @@ package controllers
 
 import (
 	"context"
-	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/events"
@@ -63,11 +62,8 @@ func (r *TeamGoalReconciler) reconcile(ctx context.Context, goal *leadopsv1.Team
 		return ctrl.Result{}, nil
 	}
 	setReady(&goal.Status.Conditions, goal.Generation, leadopsv1.ReasonReconciled, "goal is valid and its Team exists")
-	if next.IsZero() {
-		return ctrl.Result{}, nil
-	}
 	// Exactly at the period's start and end, and at a steady interval while it runs.
-	return ctrl.Result{RequeueAfter: max(next.Sub(r.Clock.Now()), time.Millisecond)}, nil
+	return requeueAt(next, r.Clock.Now()), nil
 }
 
 func (r *TeamGoalReconciler) notReady(goal *leadopsv1.TeamGoal, e *specError) {

@@ -7,31 +7,16 @@
 package deploycheck
 
 import (
-	"fmt"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/leadops/leadops/internal/testutil/kubeenv"
 )
 
-// repoRoot is the directory holding go.mod, found upwards from the working directory.
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("go.mod not found above the working directory")
-		}
-		dir = parent
-	}
-}
+// repoRoot is the directory holding go.mod.
+func repoRoot() (string, error) { return kubeenv.RepoRoot() }
 
 // readYAML decodes a YAML file strictly enough for the checks: unknown fields are ignored, syntax
 // errors fail the test.
