@@ -74,7 +74,10 @@ func (r *TeamGoalReconciler) reconcileProgress(ctx context.Context, goal *leadop
 	if err != nil {
 		return time.Time{}, goalSpecError(err), nil
 	}
-	tol := goal.Spec.AtRiskTolerancePercent
+	tol := int32(goals.DefaultTolerancePercent)
+	if t := goal.Spec.AtRiskTolerancePercent; t != nil {
+		tol = *t // 0 is a valid choice: any shortfall is at risk
+	}
 	ev := goals.Evaluate(goals.Inputs{Metric: metric, Period: period, Target: res, Current: current, TolerancePercent: tol, Now: now})
 
 	st := &goal.Status

@@ -56,7 +56,7 @@ type TeamGoalSpec struct {
 	// +kubebuilder:validation:Maximum=100
 	// +kubebuilder:default=10
 	// +optional
-	AtRiskTolerancePercent int32 `json:"atRiskTolerancePercent,omitempty"`
+	AtRiskTolerancePercent *int32 `json:"atRiskTolerancePercent,omitempty"`
 }
 
 // GoalPeriod is exactly one of a calendar quarter, a calendar month or an explicit date range, read in
