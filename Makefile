@@ -80,8 +80,8 @@ build: ## Build the manager and leadctl binaries into ./bin.
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(LOCALBIN)/leadctl ./cmd/leadctl
 
 .PHONY: run
-run: ## Run the manager against the cluster in the current kubeconfig, with the embedded SQLite store.
-	$(GO) run . $(ARGS)
+run: ## Run the manager against the cluster in the current kubeconfig with the embedded SQLite store (./leadops.db). Add the HTTP API with ARGS="--api-bind-address=:8082 --api-token-file=FILE".
+	$(GO) run . --metrics-insecure --metrics-bind-address=127.0.0.1:8080 --api-bind-address=0 $(ARGS)
 
 .PHONY: docker-build
 docker-build: ## Build the container image (needs a Docker engine).
