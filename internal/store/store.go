@@ -116,6 +116,9 @@ type ListFilter struct {
 	Team   string
 	Policy string
 	Stages []lead.Stage
+	// Breached keeps only leads with at least one recorded SLA breach (breachCount > 0), open or not:
+	// SLABreached events carry counts, and this is how an operator finds the leads behind them.
+	Breached bool
 	// Cursor is the opaque NextCursor of the previous page.
 	Cursor string
 	Limit  int

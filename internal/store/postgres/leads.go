@@ -299,6 +299,9 @@ func (s *Store) ListLeads(ctx context.Context, f store.ListFilter) (store.Page, 
 		}
 		where = append(where, "stage = ANY("+arg(stages)+"::text[])")
 	}
+	if f.Breached {
+		where = append(where, "breach_count > 0")
+	}
 	if f.Cursor != "" {
 		t, id, err := store.DecodeCursor(f.Cursor)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/leadops/leadops/internal/lead"
 	"github.com/leadops/leadops/internal/store"
@@ -190,5 +191,91 @@ func testBatchAllOrNothing(t *testing.T, s store.Store) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// listTests are the list-filter cases beyond pagination.
+var listTests = []struct {
+	name string
+	fn   func(t *testing.T, s store.Store)
+}{
+	{"ListBreached", testListBreached},
+}
+
+// testListBreached: Breached keeps the leads with a recorded breach (breachCount > 0), open or closed,
+// in the usual (created_at, id) order, and combines with the other filters and the cursor.
+func testListBreached(t *testing.T, s store.Store) {
+	breach := func(l *lead.Lead) *lead.Lead {
+		t.Helper()
+		next := *l
+		now := time.Now()
+		next.BreachCount, next.LastBreachAt, next.FirstTouchBreachedAt = next.BreachCount+1, &now, &now
+		out, err := s.Update(ctx(t), &next, store.AuditEvent{Type: "breached", Actor: "router", Reason: "first touch overdue"})
+		if err != nil {
+			t.Fatalf("breach: %v", err)
+		}
+		return out
+	}
+	apply := func(l *lead.Lead, kinds ...lead.ActivityKind) {
+		t.Helper()
+		for _, k := range kinds {
+			if _, err := s.Apply(ctx(t), l.ID, activity(k)); err != nil {
+				t.Fatalf("%s: %v", k, err)
+			}
+		}
+	}
+	route(t, s, mustQualify(t, s, mustUpsert(t, s, input("br-ok"))), "rep-a")                   // routed, never breached
+	open := breach(route(t, s, mustQualify(t, s, mustUpsert(t, s, input("br-open"))), "rep-a")) // routed, breached
+	twice := breach(breach(route(t, s, mustQualify(t, s, mustUpsert(t, s, input("br-twice"))), "rep-b")))
+	closed := breach(route(t, s, mustQualify(t, s, mustUpsert(t, s, input("br-won"))), "rep-b"))
+	apply(closed, lead.ActivityTouch, lead.ActivityAccept, lead.ActivityWin) // closed, the breach stays on record
+	mustUpsert(t, s, input("br-new"))
+
+	ids := func(p store.Page) []string {
+		out := make([]string, len(p.Leads))
+		for i, l := range p.Leads {
+			out[i] = l.ExternalID
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name string
+		f    store.ListFilter
+		want []string
+	}{
+		{"breached", store.ListFilter{Breached: true}, []string{"br-open", "br-twice", "br-won"}},
+		{"breached of a policy", store.ListFilter{Breached: true, Policy: "emea"}, []string{"br-open", "br-twice", "br-won"}},
+		{"breached and open", store.ListFilter{Breached: true, Stages: []lead.Stage{lead.StageRouted, lead.StageTouched}}, []string{"br-open", "br-twice"}},
+		{"breached of a rep", store.ListFilter{Breached: true, Owner: "rep-b"}, []string{"br-twice", "br-won"}},
+		{"breached of another policy", store.ListFilter{Breached: true, Policy: "apac"}, []string{}},
+		{"not filtered", store.ListFilter{}, []string{"br-ok", "br-open", "br-twice", "br-won", "br-new"}},
+	} {
+		p, err := s.ListLeads(ctx(t), tc.f)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got := ids(p); fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	// One at a time: the cursor keeps the filter's order.
+	var got []string
+	f := store.ListFilter{Breached: true, Limit: 1}
+	for range 5 {
+		p, err := s.ListLeads(ctx(t), f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, ids(p)...)
+		if p.NextCursor == "" {
+			break
+		}
+		f.Cursor = p.NextCursor
+	}
+	if fmt.Sprint(got) != "[br-open br-twice br-won]" {
+		t.Errorf("paged: %v", got)
+	}
+	if l := mustGet(t, s, twice.ID); l.BreachCount != 2 || mustGet(t, s, open.ID).BreachCount != 1 {
+		t.Errorf("breach counts: %d", l.BreachCount)
 	}
 }

@@ -40,6 +40,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"ConcurrentUpsertSameExternalID", testConcurrentUpsert},
 		{"ConcurrentWritesOneLead", testConcurrentWrites},
 	}
+	tests = append(tests, listTests...)
 	tests = append(tests, routerTests...)
 	tests = append(tests, slaTests...)
 	tests = append(tests, goalTests...)
