@@ -24,7 +24,7 @@ func TestBadRequestsChangeNothing(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		routeLead(t, st, routed.ID, "alice", "emea")
+		routeLead(t, st, routed.ID, "alice", "default/emea")
 		if err := st.UpsertAccount(ctx, store.Account{Domain: "acme.com", Owner: "bob"}); err != nil {
 			t.Fatal(err)
 		}
@@ -58,12 +58,27 @@ func TestBadRequestsChangeNothing(t *testing.T) {
 			{"syntax error", "POST", "/v1/leads", json, bearer, `{"externalId" "X1"}`, 400, "malformed JSON at byte", ""},
 			{"empty body", "POST", "/v1/leads", json, bearer, ``, 400, "request body is empty", ""},
 			{"unknown field", "POST", "/v1/leads", json, bearer, `{"externalId":"X1","phone":"123"}`, 400, "is not a known field", "phone"},
-			{"wrong type", "POST", "/v1/leads", json, bearer, `{"externalId":"X1","score":"high"}`, 400, "must be a whole number", "score"},
+			{"named token line as the token", "POST", "/v1/leads", json, "Bearer hubspot:" + tokenHubspot, `{"externalId":"X1"}`, 401, "send only the TOKEN after the colon", ""},
+			{"401 says what the server expects", "POST", "/v1/leads", json, "Bearer nope", `{"externalId":"X1"}`, 401, "one of the tokens in the server's --api-token-file (each line of that file is TOKEN or NAME:TOKEN", ""},
+			{"401 without a header says so", "GET", "/v1/leads", "", "", "", 401, "no Authorization header", ""},
+			{"wrong type", "POST", "/v1/leads", json, bearer, `{"externalId":"X1","score":"high"}`, 422, "score: must be a whole number, not a string", "score"},
+			{"wrong type, a fraction", "POST", "/v1/leads", json, bearer, `{"externalId":"X1","employees":2.5}`, 422, "must be a whole number", "employees"},
+			{"wrong type in a batch item", "POST", "/v1/leads/batch", json, bearer, `{"leads":[{"externalId":"A"},{"externalId":"B","score":"high"}]}`, 422, "leads[1].score", "leads[1].score"},
+			{"object for a list", "POST", "/v1/leads/batch", json, bearer, `{"leads":{"externalId":"A"}}`, 422, "must be an array, not an object", "leads"},
+			{"number for a string", "POST", "/v1/leads", json, bearer, `{"externalId":7}`, 422, "must be a string, not a number", "externalId"},
+			{"wrong type for an activity", "POST", activities, json, bearer, `{"kind":"win","amount":"lots"}`, 422, "must be a number, not a string", "amount"},
+			{"invalid UTF-8", "POST", "/v1/leads", json, bearer, "{\"externalId\":\"X1\",\"company\":\"Caf\xe9\"}", 422, "company: is not valid UTF-8", "company"},
+			{"invalid UTF-8 in a batch item", "POST", "/v1/leads/batch", json, bearer, "{\"leads\":[{\"externalId\":\"A\"},{\"externalId\":\"B\",\"name\":\"\xff\xfe\"}]}", 422, "not valid UTF-8", "leads[1].name"},
+			{"invalid UTF-8 in an attribute", "POST", "/v1/leads", json, bearer, "{\"externalId\":\"X1\",\"attributes\":{\"plan\":[\"ok\",\"\xc3\"]}}", 422, "not valid UTF-8", "attributes.plan[1]"},
+			{"invalid UTF-8 in an attribute key", "POST", "/v1/leads", json, bearer, "{\"externalId\":\"X1\",\"attributes\":{\"pl\x80n\":1}}", 422, "has a key that is not valid UTF-8", "attributes"},
+			{"invalid UTF-8 in an activity reason", "POST", activities, json, bearer, "{\"kind\":\"touch\",\"reason\":\"\xe9t\xe9\"}", 422, "not valid UTF-8", "reason"},
 			{"array instead of object", "POST", "/v1/leads", json, bearer, `[{"externalId":"X1"}]`, 400, "must be a JSON object", ""},
 			{"trailing garbage", "POST", "/v1/leads", json, bearer, `{"externalId":"X1"} trailing`, 400, "exactly one JSON value", ""},
 			{"two JSON values", "POST", "/v1/leads", json, bearer, `{"externalId":"X1"}{"externalId":"X2"}`, 400, "exactly one JSON value", ""},
 			{"oversized body", "POST", "/v1/leads", json, bearer, big, 413, "larger than 65536 bytes", ""},
-			{"not JSON content type", "POST", "/v1/leads", "text/csv", bearer, `{"externalId":"X1"}`, 415, "application/json", ""},
+			{"not JSON content type", "POST", "/v1/leads", "text/csv", bearer, `{"externalId":"X1"}`, 415, "Content-Type: application/json (got text/csv)", ""},
+			{"curl -d without a content type", "POST", "/v1/leads", "application/x-www-form-urlencoded", bearer, `{"externalId":"X1"}`, 415, `send the JSON body with the header Content-Type: application/json (got application/x-www-form-urlencoded, which curl -d sends by default: add -H "Content-Type: application/json")`, ""},
+			{"unparsable content type", "PUT", "/v1/accounts/nobody.io", "json;;", bearer, `{"owner":"bob"}`, 415, "Content-Type: application/json", ""},
 			{"bad email", "POST", "/v1/leads", json, bearer, `{"externalId":"X1","email":"ann at example"}`, 422, "not a valid email address", "email"},
 			{"negative employees", "POST", "/v1/leads", json, bearer, `{"externalId":"X1","employees":-3}`, 422, "must not be negative", "employees"},
 			{"overlong company", "POST", "/v1/leads", json, bearer, `{"externalId":"X1","company":"` + strings.Repeat("c", 201) + `"}`, 422, "too long", "company"},

@@ -36,7 +36,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		name, ok := s.tokens.authenticate(r.Header.Get("Authorization"))
 		if !ok {
 			rec.Header().Set("WWW-Authenticate", `Bearer realm="leadops"`)
-			writeError(rec, &apiError{status: http.StatusUnauthorized, msg: "a valid bearer token is required"})
+			writeError(rec, s.unauthorized(r.Header.Get("Authorization")))
 			return
 		}
 		actor = name
@@ -55,6 +55,37 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	// ServeHTTP (not the handler found above) so the mux fills in r.Pattern and the path values.
 	s.mux.ServeHTTP(rec, r)
+}
+
+// tokenExpectation is what every 401 tells the caller, since the usual mistake is sending the wrong
+// thing rather than a wrong secret: the whole name:token line, or the file path, or no header.
+const tokenExpectation = "send the header \"Authorization: Bearer TOKEN\" where TOKEN is one of the tokens in the " +
+	"server's --api-token-file (each line of that file is TOKEN or NAME:TOKEN; only TOKEN is sent)"
+
+// unauthorized says what was wrong with the Authorization header. It never says anything about the
+// tokens the server holds, except that a NAME:TOKEN value whose TOKEN part is valid should be sent
+// without the name: only a caller who already holds that token can learn it.
+func (s *Server) unauthorized(header string) *apiError {
+	const prefix = "a valid bearer token is required: "
+	msg := prefix + tokenExpectation
+	scheme, secret, _ := strings.Cut(header, " ")
+	secret = strings.TrimSpace(secret)
+	switch {
+	case header == "":
+		msg = prefix + "the request has no Authorization header; " + tokenExpectation
+	case !strings.EqualFold(scheme, "Bearer"):
+		msg = prefix + "the Authorization header is not a Bearer token; " + tokenExpectation
+	case strings.Contains(secret, ":"):
+		_, tok, _ := strings.Cut(secret, ":") // the token file splits at the first colon too
+		if _, ok := s.tokens.authenticate("Bearer " + tok); ok {
+			msg = prefix + "the request sent a whole NAME:TOKEN line of the token file; send only the TOKEN after the colon"
+			break
+		}
+		fallthrough
+	default:
+		msg = prefix + "the token is not one the server accepts; " + tokenExpectation
+	}
+	return &apiError{status: http.StatusUnauthorized, msg: msg}
 }
 
 func (s *Server) isPublic(r *http.Request) bool {

@@ -194,7 +194,7 @@ func routeLead(t *testing.T, st store.Store, id, owner, team string) *lead.Lead 
 			t.Fatal(err)
 		}
 	}
-	l.Stage, l.Owner, l.Team, l.Policy = lead.StageRouted, owner, team, "inbound"
+	l.Stage, l.Owner, l.Team, l.Policy = lead.StageRouted, owner, team, "default/inbound"
 	now := time.Now().UTC()
 	l.RoutedAt = &now
 	l, err = st.Update(ctx, l, store.AuditEvent{LeadID: id, At: now, Actor: "router", Type: "routed",

@@ -106,7 +106,7 @@ func TestActivitiesThroughTheLifecycle(t *testing.T) {
 		if l, err = ts.hubspot.Apply(ctx, l.ID, api.ActivityRequest{Kind: store.ActivityQualify}); err != nil || l.Stage != lead.StageQualified {
 			t.Fatalf("qualify: %v %+v", err, l)
 		}
-		routeLead(t, st, l.ID, "alice", "emea")
+		routeLead(t, st, l.ID, "alice", "default/emea")
 		steps := []struct {
 			req  api.ActivityRequest
 			want lead.Stage
@@ -145,7 +145,7 @@ func TestActivitiesThroughTheLifecycle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		routeLead(t, st, r.ID, "alice", "emea")
+		routeLead(t, st, r.ID, "alice", "default/emea")
 		if _, err := ts.alice.Apply(ctx, r.ID, api.ActivityRequest{Kind: store.ActivityTouch}); err != nil {
 			t.Fatal(err)
 		}
@@ -168,10 +168,10 @@ func TestListQueues(t *testing.T) {
 			}
 			switch {
 			case i%2 == 0:
-				routeLead(t, st, l.ID, "alice", "emea")
+				routeLead(t, st, l.ID, "alice", "default/emea")
 				aliceIDs = append(aliceIDs, l.ID)
 			case i == 3:
-				routeLead(t, st, l.ID, "bob", "emea")
+				routeLead(t, st, l.ID, "bob", "default/emea")
 			}
 		}
 		// Alice's queue, two at a time: every lead once, in order, then no cursor.

@@ -12,9 +12,13 @@ import (
 	"github.com/leadops/leadops/internal/validate"
 )
 
-var listParams = []string{"owner", "team", "policy", "stage", "limit", "cursor"}
+var listParams = []string{"owner", "team", "policy", "namespace", "stage", "breached", "limit", "cursor"}
 
-// listLeads serves a rep's or a team's queue: GET /v1/leads?owner=&team=&policy=&stage=&limit=&cursor=.
+// DefaultNamespace qualifies a bare team or policy name when no namespace is given.
+const DefaultNamespace = "default"
+
+// listLeads serves a rep's or a team's queue:
+// GET /v1/leads?owner=&team=&policy=&namespace=&stage=&breached=&limit=&cursor=.
 // stage may repeat or be comma-separated. Unknown parameters are refused like unknown JSON fields: a
 // misspelled filter would otherwise silently return everybody's leads.
 func (s *Server) listLeads(w http.ResponseWriter, r *http.Request) error {
@@ -25,13 +29,39 @@ func (s *Server) listLeads(w http.ResponseWriter, r *http.Request) error {
 			errs = append(errs, validate.FieldError{Path: k, Message: "is not a known query parameter (known: " + strings.Join(listParams, ", ") + ")"})
 		}
 	}
-	for _, k := range []string{"owner", "team", "policy", "limit", "cursor"} {
+	for _, k := range []string{"owner", "team", "policy", "namespace", "breached", "limit", "cursor"} {
 		if len(q[k]) > 1 {
 			errs = append(errs, validate.FieldError{Path: k, Message: "may be given only once"})
 		}
 	}
-	f := store.ListFilter{Owner: q.Get("owner"), Team: q.Get("team"), Policy: q.Get("policy"),
-		Cursor: q.Get("cursor"), Limit: DefaultPageSize}
+	f := store.ListFilter{Owner: q.Get("owner"), Cursor: q.Get("cursor"), Limit: DefaultPageSize}
+	// Leads hold teams and policies as namespace/name; a bare name used to match nothing, silently.
+	ns := q.Get("namespace")
+	if q.Has("namespace") && q.Get("team") == "" && q.Get("policy") == "" {
+		errs = append(errs, validate.FieldError{Path: "namespace", Message: "qualifies a bare team or policy name; give team or policy too"})
+	}
+	for _, p := range []struct {
+		param string
+		dst   *string
+	}{{"team", &f.Team}, {"policy", &f.Policy}} {
+		v := q.Get(p.param)
+		if v == "" {
+			continue
+		}
+		full, err := QualifyName(v, ns)
+		if err != nil {
+			errs = append(errs, validate.FieldError{Path: p.param, Message: err.Error()})
+			continue
+		}
+		*p.dst = full
+	}
+	if v := q.Get("breached"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, validate.FieldError{Path: "breached", Message: "must be true or false"})
+		}
+		f.Breached = b
+	}
 	for _, v := range q["stage"] {
 		for _, st := range strings.Split(v, ",") {
 			if !slices.Contains(lead.Stages, lead.Stage(st)) {
@@ -69,4 +99,24 @@ func stageList() string {
 		names[i] = string(s)
 	}
 	return strings.Join(names, ", ")
+}
+
+// QualifyName turns a Team or LeadPolicy reference into the namespace/name form leads store: a bare
+// name gets namespace (DefaultNamespace when empty); a namespace/name is kept, and must agree with
+// namespace when both are given.
+func QualifyName(ref, namespace string) (string, error) {
+	ref, namespace = strings.TrimSpace(ref), strings.TrimSpace(namespace)
+	ns, name, qualified := strings.Cut(ref, "/")
+	switch {
+	case !qualified:
+		if namespace == "" {
+			namespace = DefaultNamespace
+		}
+		return namespace + "/" + ref, nil
+	case ns == "" || name == "" || strings.Contains(name, "/"):
+		return "", fmt.Errorf("must be NAME or NAMESPACE/NAME")
+	case namespace != "" && namespace != ns:
+		return "", fmt.Errorf("names namespace %q, but namespace %q was given", ns, namespace)
+	}
+	return ref, nil
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -60,6 +61,11 @@ type Server struct {
 
 	// listening, when set, is told the bound address once Start listens (tests use port 0).
 	listening func(net.Addr)
+
+	// serving is true from the moment the listener is bound and served until shutdown begins;
+	// startErr is why Start could not listen. Together they are Ready's answer.
+	serving  atomic.Bool
+	startErr atomic.Pointer[error]
 }
 
 // NewServer checks the options, loads the token file once (a missing or unreadable file is an error at
@@ -113,10 +119,32 @@ func (s *Server) NotifyListening(f func(net.Addr)) { s.listening = f }
 func (s *Server) Start(ctx context.Context) error {
 	ln, err := net.Listen("tcp", s.opts.Addr)
 	if err != nil {
-		return fmt.Errorf("api: listen on %s: %w", s.opts.Addr, err)
+		err = fmt.Errorf("api: listen on %s: %w", s.opts.Addr, err)
+		s.startErr.Store(&err)
+		return err
 	}
 	return s.Serve(ctx, ln)
 }
+
+// errNotServing is Ready's answer before Start or Serve has a listener, and after shutdown began.
+var errNotServing = errors.New("the lead API is not serving on its port")
+
+// Ready returns nil while the API serves: from the moment its listener is bound and handed to the
+// HTTP server (a connection made then is accepted and answered) until shutdown begins. The manager
+// starts runnables after its probe server, so without this check /readyz said ready while the API
+// port still refused connections.
+func (s *Server) Ready() error {
+	if s.serving.Load() {
+		return nil
+	}
+	if err := s.startErr.Load(); err != nil {
+		return *err
+	}
+	return errNotServing
+}
+
+// ReadyCheck is Ready in the shape of controller-runtime's healthz.Checker, for mgr.AddReadyzCheck.
+func (s *Server) ReadyCheck(*http.Request) error { return s.Ready() }
 
 // Serve is Start on a listener the caller opened.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
@@ -135,11 +163,20 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.log.Info("serving the lead API", "addr", ln.Addr().String())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	// The listener is bound, so the kernel completes connections from now on and srv.Serve answers
+	// them as soon as it runs: ready.
+	s.serving.Store(true)
+	defer s.serving.Store(false)
 	select {
 	case err := <-errc:
-		return fmt.Errorf("api: serve: %w", err)
+		s.serving.Store(false)
+		err = fmt.Errorf("api: serve: %w", err)
+		s.startErr.Store(&err)
+		return err
 	case <-ctx.Done():
 	}
+	// Not ready while draining: the endpoint should leave the Service before connections are refused.
+	s.serving.Store(false)
 	// The manager's context is already done; shutdown needs a fresh one to give requests time to finish.
 	sctx, cancel := context.WithTimeout(context.Background(), s.opts.ShutdownTimeout)
 	defer cancel()

@@ -95,6 +95,9 @@ func (c *Client) ListLeads(ctx context.Context, f store.ListFilter) (store.Page,
 	for _, s := range f.Stages {
 		q.Add("stage", string(s))
 	}
+	if f.Breached {
+		q.Set("breached", "true")
+	}
 	if f.Limit > 0 {
 		q.Set("limit", strconv.Itoa(f.Limit))
 	}
