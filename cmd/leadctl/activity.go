@@ -26,9 +26,9 @@ func activity(kind store.ActivityKind) func(context.Context, env, *conn, []strin
 		default:
 			reason = fs.String("note", "", "an optional note for the history")
 		}
-		pos, err := parseInterspersed(fs, args)
-		if err != nil {
-			return parseFailed(err)
+		pos, code, ok := parseCommand(fs, args, e)
+		if !ok {
+			return code
 		}
 		ref, err := exactlyOne(fs, pos, "lead ID")
 		if err != nil {
@@ -69,7 +69,7 @@ func activity(kind store.ActivityKind) func(context.Context, env, *conn, []strin
 			fmt.Fprintf(e.stderr, "leadctl %s: %v\n", kind, err)
 			return exitError
 		}
-		fmt.Fprintf(e.stdout, "%s: %s\n", leadTitle(l), stageSentence(l))
+		fmt.Fprintf(e.stdout, "%s: %s\n", leadTitle(l), stageSentence(l, nil))
 		return exitOK
 	}
 }

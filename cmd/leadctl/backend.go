@@ -31,11 +31,11 @@ func open(ctx context.Context, e env, c *conn) (backend, error) {
 	case server != "" && dsn != "":
 		return nil, errors.New("give either --server or --store, not both")
 	case server != "":
-		token, err := readToken(e, c.tokenFile)
+		token, source, err := readToken(e, c.tokenFile)
 		if err != nil {
 			return nil, err
 		}
-		return newHTTPBackend(server, token), nil
+		return newHTTPBackend(server, token, source), nil
 	case dsn != "":
 		actor := c.actor
 		if actor == "" {
@@ -47,25 +47,42 @@ func open(ctx context.Context, e env, c *conn) (backend, error) {
 	}
 }
 
-// readToken reads the API token from --token-file, else from LEADCTL_TOKEN. A token on the command line
-// would land in shell history and in `ps`, so there is deliberately no --token flag.
-func readToken(e env, file string) (string, error) {
+// readToken reads the API token from --token-file, else from LEADCTL_TOKEN, and says where it came
+// from (for the message when the server refuses it). A token on the command line would land in shell
+// history and in `ps`, so there is deliberately no --token flag.
+//
+// The file may hold the token alone, or be in the server's --api-token-file format (NAME:TOKEN lines,
+// blank lines and # comments): people naturally pass the file they gave the server. The first token
+// line is used, split at the first colon as the server splits it, and stderr says which name that is.
+func readToken(e env, file string) (token, source string, err error) {
 	if file != "" {
 		b, err := os.ReadFile(file)
 		if err != nil {
-			return "", fmt.Errorf("read the token file: %w", err)
+			return "", "", fmt.Errorf("read the token file: %w", err)
 		}
-		for _, line := range strings.Split(string(b), "\n") {
-			if t := strings.TrimSpace(line); t != "" && !strings.HasPrefix(t, "#") {
-				return t, nil
+		lines := strings.Split(string(b), "\n")
+		for n, line := range lines {
+			t := strings.TrimSpace(line)
+			if t == "" || strings.HasPrefix(t, "#") {
+				continue
 			}
+			name, secret, named := strings.Cut(t, ":")
+			if !named {
+				return t, file, nil
+			}
+			name, secret = strings.TrimSpace(name), strings.TrimSpace(secret)
+			if name == "" || secret == "" {
+				return "", "", fmt.Errorf("line %d of the token file %s is neither TOKEN nor NAME:TOKEN", n+1, file)
+			}
+			fmt.Fprintf(e.stderr, "leadctl: using token %q from %s\n", name, file)
+			return secret, fmt.Sprintf("%s (token %q)", file, name), nil
 		}
-		return "", fmt.Errorf("the token file %s holds no token", file)
+		return "", "", fmt.Errorf("the token file %s holds no token", file)
 	}
 	if t := strings.TrimSpace(e.getenv("LEADCTL_TOKEN")); t != "" {
-		return t, nil
+		return t, "LEADCTL_TOKEN", nil
 	}
-	return "", errors.New("the API needs a token: pass --token-file FILE or set LEADCTL_TOKEN")
+	return "", "", errors.New("the API needs a token: pass --token-file FILE or set LEADCTL_TOKEN")
 }
 
 func firstNonEmpty(ss ...string) string {

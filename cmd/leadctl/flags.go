@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -23,7 +24,8 @@ func newFlagSet(name string, c *conn, out io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(out)
 	fs.StringVar(&c.server, "server", c.server, "API server URL, e.g. https://leads.example.com (env LEADCTL_SERVER)")
-	fs.StringVar(&c.tokenFile, "token-file", c.tokenFile, "file holding the API token (or set LEADCTL_TOKEN)")
+	fs.StringVar(&c.tokenFile, "token-file", c.tokenFile, "file holding the API token: the token alone, or the server's token file\n"+
+		"(NAME:TOKEN lines; the first one is used); or set LEADCTL_TOKEN")
 	fs.StringVar(&c.storeDSN, "store", c.storeDSN, "talk to the store directly instead: sqlite:///path/leads.db or postgres://… (env LEADCTL_STORE)")
 	fs.StringVar(&c.actor, "actor", c.actor, "name recorded in the audit log with --store (default: leadctl:$USER); the API uses the token's name")
 	fs.DurationVar(&c.timeout, "timeout", durationOr(c.timeout, 5*time.Minute), "give up after this long")
@@ -35,6 +37,48 @@ func durationOr(d, def time.Duration) time.Duration {
 		return def
 	}
 	return d
+}
+
+// parseCommand parses a command's flags and positional arguments. Help that was asked for (-h,
+// --help) goes to stdout with exit 0, so it can be paged or grepped; a flag error goes to stderr with
+// exit 2. ok is false when the command must stop with code.
+func parseCommand(fs *flag.FlagSet, args []string, e env) (pos []string, code int, ok bool) {
+	fs.Usage = func() { commandUsage(fs.Output(), fs) }
+	var buf bytes.Buffer
+	fs.SetOutput(&buf)
+	defer fs.SetOutput(e.stderr)
+	pos, err := parseInterspersed(fs, args)
+	if err == nil {
+		return pos, exitOK, true
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		_, _ = io.Copy(e.stdout, &buf)
+		return nil, exitOK, false
+	}
+	_, _ = io.Copy(e.stderr, &buf)
+	return nil, exitUsage, false
+}
+
+// commandUsage is a command's help: its synopsis, what it does, and its flags.
+func commandUsage(w io.Writer, fs *flag.FlagSet) {
+	for _, c := range commands() {
+		if c.name != fs.Name() {
+			continue
+		}
+		fmt.Fprintf(w, "Usage: leadctl %s [flags] %s\n\n%s.\n", c.name, c.args, upperFirst(c.summary))
+		if c.help != "" {
+			fmt.Fprintf(w, "\n%s\n", c.help)
+		}
+	}
+	fmt.Fprintln(w, "\nFlags:")
+	fs.PrintDefaults()
+}
+
+func upperFirst(s string) string {
+	if s == "" || s[0] < 'a' || s[0] > 'z' {
+		return s
+	}
+	return string(s[0]-'a'+'A') + s[1:]
 }
 
 // parseInterspersed parses flags that may come before, between and after positional arguments, which
@@ -64,13 +108,4 @@ func exactlyOne(fs *flag.FlagSet, args []string, what string) (string, error) {
 		return "", fmt.Errorf("%s: expected exactly one %s, got %d arguments", fs.Name(), what, len(args))
 	}
 	return args[0], nil
-}
-
-// parseFailed is the exit code after a flag error: -h is a successful request for help, anything else
-// a usage error (the flag package has already printed what was wrong).
-func parseFailed(err error) int {
-	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
-	}
-	return exitUsage
 }

@@ -9,9 +9,9 @@ import (
 func runGet(ctx context.Context, e env, c *conn, args []string) int {
 	fs := newFlagSet("get", c, e.stderr)
 	external := fs.Bool("external", false, "ID is the lead's external id (from the CRM or the import file)")
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return parseFailed(err)
+	pos, code, ok := parseCommand(fs, args, e)
+	if !ok {
+		return code
 	}
 	ref, err := exactlyOne(fs, pos, "lead ID")
 	if err != nil {

@@ -17,6 +17,9 @@ func (f *mappingFlag) Set(s string) error {
 	return f.m.Parse(s)
 }
 
+const importHelp = "Imports every row, or none if any row is bad (unless --skip-invalid). Each bad row is reported\n" +
+	"with its line number and column; values are never quoted (they may be personal data)."
+
 func runImport(ctx context.Context, e env, c *conn, args []string) int {
 	fs := newFlagSet("import", c, e.stderr)
 	mapping := &mappingFlag{m: csvimport.Mapping{}}
@@ -25,13 +28,9 @@ func runImport(ctx context.Context, e env, c *conn, args []string) int {
 		"columns named like a field (\"External ID\", \"email\") need no mapping")
 	dryRun := fs.Bool("dry-run", false, "check the file and report what would be imported; store nothing")
 	skipInvalid := fs.Bool("skip-invalid", false, "import the good rows even if some rows are bad (the bad ones are still reported)")
-	fs.Usage = func() {
-		fmt.Fprintln(e.stderr, "Usage: leadctl import [flags] FILE.csv\n\nImports every row, or none if any row is bad (unless --skip-invalid).\n\nFlags:")
-		fs.PrintDefaults()
-	}
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return parseFailed(err)
+	pos, code, ok := parseCommand(fs, args, e)
+	if !ok {
+		return code
 	}
 	path, err := exactlyOne(fs, pos, "CSV file")
 	if err != nil {

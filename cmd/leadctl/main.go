@@ -4,7 +4,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -35,22 +38,23 @@ const (
 
 type command struct {
 	name, args, summary string
+	help                string // more for `leadctl COMMAND --help`, when the summary is not enough
 	run                 func(ctx context.Context, e env, c *conn, args []string) int
 }
 
 func commands() []command {
 	return []command{
-		{"import", "FILE.csv", "import leads from a CSV file (all rows or none)", runImport},
-		{"get", "ID", "show a lead and its history", runGet},
-		{"list", "", "list a rep's or a team's leads", runList},
-		{"qualify", "ID", "hand a lead to sales (marketing qualified it)", activity("qualify")},
-		{"disqualify", "ID --reason TEXT", "keep a lead from sales, with the reason", activity("disqualify")},
-		{"touch", "ID", "record a contact with a lead", activity("touch")},
-		{"accept", "ID", "accept a lead for sales", activity("accept")},
-		{"reject", "ID --reason TEXT", "reject a lead back to marketing, with the reason", activity("reject")},
-		{"win", "ID --amount N", "record a won deal and its amount", activity("win")},
-		{"lose", "ID", "record a lost deal", activity("lose")},
-		{"serve", "", "run the HTTP API standalone", runServe},
+		{"import", "FILE.csv", "import leads from a CSV file (all rows or none)", importHelp, runImport},
+		{"get", "ID", "show a lead and its history", "", runGet},
+		{"list", "", "list a rep's or a team's leads", listHelp, runList},
+		{"qualify", "ID", "hand a lead to sales (marketing qualified it)", "", activity("qualify")},
+		{"disqualify", "ID --reason TEXT", "keep a lead from sales, with the reason", "", activity("disqualify")},
+		{"touch", "ID", "record a contact with a lead", "", activity("touch")},
+		{"accept", "ID", "accept a lead for sales", "", activity("accept")},
+		{"reject", "ID --reason TEXT", "reject a lead back to marketing, with the reason", "", activity("reject")},
+		{"win", "ID --amount N", "record a won deal and its amount", "", activity("win")},
+		{"lose", "ID", "record a lost deal", "", activity("lose")},
+		{"serve", "", "run the HTTP API standalone", "", runServe},
 	}
 }
 
@@ -63,29 +67,43 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "\nConnection flags (before or after the command):")
 	fs := newFlagSet("leadctl", &conn{}, w)
 	fs.PrintDefaults()
-	fmt.Fprintln(w, "\nRun 'leadctl COMMAND -h' for a command's flags.")
+	fmt.Fprintln(w, "\nRun 'leadctl COMMAND --help' for a command's flags.")
 }
 
 func run(ctx context.Context, args []string, e env) int {
 	c := &conn{}
 	fs := newFlagSet("leadctl", c, e.stderr)
-	fs.Usage = func() { usage(e.stderr) }
+	// Help asked for goes to stdout with exit 0; a flag error to stderr with exit 2.
+	var buf bytes.Buffer
+	fs.SetOutput(&buf)
+	fs.Usage = func() { usage(&buf) }
 	if err := fs.Parse(args); err != nil {
-		return parseFailed(err)
+		if errors.Is(err, flag.ErrHelp) {
+			_, _ = io.Copy(e.stdout, &buf)
+			return exitOK
+		}
+		_, _ = io.Copy(e.stderr, &buf)
+		return exitUsage
 	}
 	if fs.NArg() == 0 {
 		usage(e.stderr)
 		return exitUsage
 	}
 	name := fs.Arg(0)
+	if name == "help" {
+		if fs.NArg() > 1 { // "leadctl help list" is "leadctl list --help"
+			name, args = fs.Arg(1), []string{"--help"}
+		} else {
+			usage(e.stdout)
+			return exitOK
+		}
+	} else {
+		args = fs.Args()[1:]
+	}
 	for _, cmd := range commands() {
 		if cmd.name == name {
-			return cmd.run(ctx, e, c, fs.Args()[1:])
+			return cmd.run(ctx, e, c, args)
 		}
-	}
-	if name == "help" {
-		usage(e.stdout)
-		return exitOK
 	}
 	fmt.Fprintf(e.stderr, "leadctl: unknown command %q\n\n", name)
 	usage(e.stderr)

@@ -271,7 +271,7 @@ func TestListAndUsage(t *testing.T) {
 		{nil, []string{"get", "X"}, exitUsage, "say where the leads are"},
 		{nil, []string{"get", "X", "--server", "http://127.0.0.1:1"}, exitUsage, "the API needs a token"},
 		{nil, []string{"get", "X", "--server", "http://127.0.0.1:1", "--store", "sqlite:///tmp/x.db"}, exitUsage, "not both"},
-		{map[string]string{"LEADCTL_TOKEN": "wrong", "LEADCTL_SERVER": h.connArgs[1]}, []string{"get", "X"}, exitError, "a valid bearer token is required (HTTP 401)"},
+		{map[string]string{"LEADCTL_TOKEN": "wrong", "LEADCTL_SERVER": h.connArgs[1]}, []string{"get", "X"}, exitError, "leadctl sent the token from LEADCTL_TOKEN. The server accepts the tokens in its --api-token-file"},
 	} {
 		code, _, stderr := leadctl(t, tc.env, tc.args...)
 		if code != tc.code || !strings.Contains(stderr, tc.want) {

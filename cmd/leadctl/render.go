@@ -27,7 +27,7 @@ func leadTitle(l *lead.Lead) string {
 var stageWords = map[lead.Stage]string{
 	lead.StageNew:          "new, not yet qualified by marketing",
 	lead.StageQualified:    "qualified by marketing, waiting to be handed to sales",
-	lead.StageDisqualified: "disqualified by marketing",
+	lead.StageDisqualified: "disqualified", // by marketing or by a policy's qualification gate: see who below
 	lead.StageRouted:       "handed to sales, waiting for the first contact",
 	lead.StageTouched:      "contacted by sales, waiting to be accepted or rejected",
 	lead.StageAccepted:     "accepted by sales",
@@ -36,7 +36,13 @@ var stageWords = map[lead.Stage]string{
 	lead.StageLost:         "lost",
 }
 
-func stageSentence(l *lead.Lead) string {
+// controllerActor is the audit actor of the leadops controller (controllers.Actor); leadctl does not
+// import the controllers for one string.
+const controllerActor = "controller"
+
+// stageSentence puts the lead's stage in words. events is its audit trail, when known: it tells who
+// disqualified the lead, which the stage alone does not.
+func stageSentence(l *lead.Lead, events []store.AuditEvent) string {
 	s, ok := stageWords[l.Stage]
 	if !ok {
 		s = string(l.Stage)
@@ -44,10 +50,47 @@ func stageSentence(l *lead.Lead) string {
 	switch {
 	case l.Stage == lead.StageWon && l.Amount > 0:
 		s += " for " + money(l.Amount)
-	case l.Reason != "" && (l.Stage == lead.StageRejected || l.Stage == lead.StageDisqualified):
+	case l.Stage == lead.StageDisqualified:
+		if by := disqualifiedBy(l, events); by != "" {
+			s += " " + by
+		}
+		if l.Reason != "" {
+			s += ": " + l.Reason
+		}
+	case l.Reason != "" && l.Stage == lead.StageRejected:
 		s += fmt.Sprintf(" (reason: %s)", l.Reason)
 	}
 	return s
+}
+
+// disqualifiedBy names who disqualified the lead, from the latest disqualification in its audit trail.
+func disqualifiedBy(l *lead.Lead, events []store.AuditEvent) string {
+	for i := len(events) - 1; i >= 0; i-- {
+		ev := events[i]
+		if ev.Type != "disqualified" {
+			continue
+		}
+		if ev.Actor == controllerActor {
+			return "by " + gateOf(ev, l)
+		}
+		if ev.Actor != "" {
+			return "by " + ev.Actor
+		}
+		return ""
+	}
+	return ""
+}
+
+// gateOf names the qualification gate that decided, from the event (the policy at that moment) or the lead.
+func gateOf(ev store.AuditEvent, l *lead.Lead) string {
+	policy := l.Policy
+	if p, ok := ev.Data["policy"].(string); ok && p != "" {
+		policy = p
+	}
+	if policy == "" {
+		return "a policy's qualification gate"
+	}
+	return "the qualification gate of policy " + policy
 }
 
 func renderLead(w io.Writer, l *lead.Lead, events []store.AuditEvent, now time.Time) {
@@ -57,7 +100,7 @@ func renderLead(w io.Writer, l *lead.Lead, events []store.AuditEvent, now time.T
 			fmt.Fprintf(w, "  %-16s %s\n", label+":", value)
 		}
 	}
-	line("Status", stageSentence(l))
+	line("Status", stageSentence(l, events))
 	contact := l.Name
 	if l.Email != "" {
 		contact = strings.TrimSpace(contact + " <" + l.Email + ">")
@@ -161,6 +204,9 @@ func describe(ev store.AuditEvent) string {
 		s = who + " qualified the lead"
 	case "disqualified":
 		s = who + " disqualified the lead"
+		if ev.Actor == controllerActor {
+			s = gateOf(ev, &lead.Lead{}) + " disqualified the lead"
+		}
 	case "routed":
 		s = "handed to " + firstNonEmpty(str("owner"), "a rep")
 		if t := str("team"); t != "" {

@@ -19,9 +19,9 @@ func runServe(ctx context.Context, e env, c *conn, args []string) int {
 	addr := fs.String("addr", api.DefaultAddr, "listen address")
 	maxBody := fs.Int64("max-body-bytes", api.DefaultMaxBodyBytes, "largest accepted request body")
 	verbose := fs.Bool("v", false, "log every request (method, route, status; never personal data)")
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return parseFailed(err)
+	pos, code, ok := parseCommand(fs, args, e)
+	if !ok {
+		return code
 	}
 	if len(pos) > 0 {
 		fmt.Fprintln(e.stderr, "leadctl serve: unexpected arguments")
