@@ -11,7 +11,9 @@ set -euo pipefail
 KUBE_VERSION="${ENVTEST_KUBE_VERSION:-1.37.2}"
 ETCD_VERSION="${ENVTEST_ETCD_VERSION:-3.6.6}"
 CACHE_ROOT="${LEADOPS_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/leadops}"
-DEST="$CACHE_ROOT/envtest/k8s-${KUBE_VERSION}-etcd-${ETCD_VERSION}"
+# The "-stamped" suffix marks kube-apiserver builds that carry their real version (see below); an older
+# unstamped cache is rebuilt once.
+DEST="$CACHE_ROOT/envtest/k8s-${KUBE_VERSION}-etcd-${ETCD_VERSION}-stamped"
 
 log() { echo "envtest-assets: $*" >&2; }
 
@@ -65,7 +67,15 @@ package tools
 import _ "k8s.io/kubernetes/cmd/kube-apiserver"
 GO
   go mod tidy >&2
-  go build -trimpath -ldflags='-s -w' -o "$DEST/kube-apiserver.tmp" k8s.io/kubernetes/cmd/kube-apiserver
+  # Stamp the version as the Kubernetes build does (hack/lib/version.sh): without it /version reports
+  # v0.0.0-master+$Format:%H$ and `kubectl version` fails against the demo's control plane.
+  minor="${KUBE_VERSION#*.}"; minor="${minor%%.*}"
+  stamp=""
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    stamp+=" -X $pkg.gitVersion=v${KUBE_VERSION} -X $pkg.gitMajor=${KUBE_VERSION%%.*} -X $pkg.gitMinor=${minor}"
+    stamp+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
+  done
+  go build -trimpath -ldflags="-s -w${stamp}" -o "$DEST/kube-apiserver.tmp" k8s.io/kubernetes/cmd/kube-apiserver
   mv "$DEST/kube-apiserver.tmp" "$DEST/kube-apiserver"
 fi
 

@@ -179,6 +179,13 @@ func Compile(expr string) (*Program, error) {
 	if !ast.OutputType().IsExactType(cel.BoolType) && ast.OutputType() != cel.DynType {
 		return nil, fmt.Errorf("expression must evaluate to a bool, not %s", ast.OutputType())
 	}
+	est, err := env.EstimateCost(ast, leadSizes{})
+	if err != nil {
+		return nil, fmt.Errorf("estimating the expression's cost: %w", err)
+	}
+	if est.Max > CostLimit {
+		return nil, &CostError{Max: est.Max}
+	}
 	prg, err := env.Program(ast, cel.CostLimit(CostLimit), cel.EvalOptions(cel.OptOptimize))
 	if err != nil {
 		return nil, fmt.Errorf("planning expression: %w", err)

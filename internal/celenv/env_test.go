@@ -1,6 +1,8 @@
 package celenv
 
 import (
+	"errors"
+	"github.com/google/cel-go/cel"
 	"strings"
 	"testing"
 	"time"
@@ -58,12 +60,59 @@ func TestCompileAndEval(t *testing.T) {
 	}
 }
 
+const hostile = "[1,2,3,4,5,6,7,8,9,10].all(a, [1,2,3,4,5,6,7,8,9,10].all(b, [1,2,3,4,5,6,7,8,9,10].all(c, [1,2,3,4,5,6,7,8,9,10].all(d, [1,2,3,4,5,6,7,8,9,10].all(e, lead.score + a + b + c + d + e > 0)))))"
+
+// TestCostLimitStopsHostileExpression: the run-time limit holds even for a program that got past the
+// compile-time estimate.
 func TestCostLimitStopsHostileExpression(t *testing.T) {
-	p, err := Compile("[1,2,3,4,5,6,7,8,9,10].all(a, [1,2,3,4,5,6,7,8,9,10].all(b, [1,2,3,4,5,6,7,8,9,10].all(c, [1,2,3,4,5,6,7,8,9,10].all(d, [1,2,3,4,5,6,7,8,9,10].all(e, lead.score + a + b + c + d + e > 0)))))")
+	env, err := Env()
 	if err != nil {
-		t.Fatalf("compile: %v", err)
+		t.Fatal(err)
 	}
+	ast, iss := env.Compile(hostile)
+	if iss.Err() != nil {
+		t.Fatal(iss.Err())
+	}
+	prg, err := env.Program(ast, cel.CostLimit(CostLimit))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &Program{Source: hostile, prg: prg}
 	if _, err := p.Eval(&Lead{Score: 1}); err == nil || !strings.Contains(err.Error(), "cost") {
 		t.Fatalf("want a cost limit error, got %v", err)
+	}
+}
+
+// TestCompileRefusesWhatMayExceedTheCostLimit: the worst case over any lead the store can hold is
+// estimated at compile time, so an expression that would hit the limit on some leads is refused with
+// the reason, and what people write every day is not.
+func TestCompileRefusesWhatMayExceedTheCostLimit(t *testing.T) {
+	cases := []struct {
+		expr   string
+		refuse bool
+	}{
+		{"lead.score >= 60", false},
+		{"lead.employees >= 1000 && lead.country in ['US', 'CA']", false},
+		{"has(lead.attributes.plan) && lead.attributes.plan == 'enterprise'", false},
+		{"emailDomain(lead.email) != lead.domain", false},
+		{"lead.email.endsWith('.example') || lead.company.lowerAscii().contains('acme')", false},
+		{"lead.attributes.exists(k, k.startsWith('utm_'))", false},
+		{"has(lead.attributes.tags) && lead.attributes.tags.exists(t, t == 'vip')", false},
+		{"lead.email.split('@').size() == 2", false},
+		{hostile, true},
+		{"lists.range(1000).exists(i, lists.range(1000).exists(j, i * j == lead.score))", true},
+		{"lead.attributes.tags.exists(a, lead.attributes.tags.exists(b, a == b))", true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.expr, func(t *testing.T) {
+			_, err := Compile(tc.expr)
+			var ce *CostError
+			if tc.refuse != errors.As(err, &ce) {
+				t.Fatalf("Compile error %v; want refusal for cost: %v", err, tc.refuse)
+			}
+			if tc.refuse && !strings.Contains(err.Error(), "over the limit of 100000") {
+				t.Fatalf("message %q does not name the limit", err)
+			}
+		})
 	}
 }

@@ -71,8 +71,30 @@ type Decision struct {
 	Reason string
 	// EvalErrors are expression errors met on the way (a missing attribute, say); each made the
 	// decision skip that policy or rule.
-	EvalErrors []string
+	EvalErrors []EvalError
+	// Skipped lists rules that matched but could not route (a Team that does not exist, say).
+	Skipped []string
 }
+
+// EvalError is one expression that failed on a lead: which policy, which field of it, and why.
+type EvalError struct {
+	// Policy is the namespace/name of the policy whose expression failed.
+	Policy string
+	// Field is the expression's place in the policy's spec: "selector", "qualification" or
+	// "rules[N].when" — a bounded set, usable as a metric label.
+	Field string
+	Err   string
+}
+
+// Path is the field path of the failed expression in the LeadPolicy, e.g. spec.rules[2].when.
+func (e EvalError) Path() string {
+	if e.Field == "qualification" {
+		return "spec.qualification.expression"
+	}
+	return "spec." + e.Field
+}
+
+func (e EvalError) String() string { return fmt.Sprintf("policy %s %s: %s", e.Policy, e.Path(), e.Err) }
 
 // SortPolicies orders policies by priority, highest first; ties go to namespace/name order, so the
 // choice is stable and documented.
@@ -92,56 +114,110 @@ func match(m Matcher, l *celenv.Lead) (bool, error) {
 	return m.Eval(l)
 }
 
-// Decide routes one lead through policies (already sorted with SortPolicies). exclude lists members the
-// lead must not go to (previous owners when reassigning).
-func Decide(policies []*Policy, l *celenv.Lead, w World, exclude map[string]bool) Decision {
-	var d Decision
+// Match is the part of a decision that depends only on the lead and the policies: which policy governs
+// it, whether it passes the gate, which rules match. It depends on nothing in the world (loads,
+// availability), so a router may keep it while neither the lead nor the policies change and decide a
+// waiting lead again without evaluating a single expression. Rules are evaluated lazily, in order, and
+// each at most once.
+type Match struct {
+	// Policy governs the lead; nil when no policy selects it.
+	Policy *Policy
+	// Qualified is false when the lead failed the gate (or the gate could not be evaluated).
+	Qualified bool
+	// GateErr is the gate's evaluation error, if any.
+	GateErr string
+	// Errors are every expression error met so far, in the order met.
+	Errors []EvalError
+
+	lead  *celenv.Lead
+	rules []ruleMatch // results of Policy.Rules[0:len(rules)]
+}
+
+type ruleMatch struct {
+	ok  bool
+	err bool
+}
+
+// MatchLead finds the governing policy of l among policies (sorted with SortPolicies) and evaluates
+// its gate.
+func MatchLead(policies []*Policy, l *celenv.Lead) *Match {
+	m := &Match{lead: l}
 	for _, p := range policies {
 		ok, err := match(p.Selector, l)
 		if err != nil {
-			d.EvalErrors = append(d.EvalErrors, fmt.Sprintf("policy %s selector: %v", p.Key(), err))
+			m.Errors = append(m.Errors, EvalError{Policy: p.Key(), Field: "selector", Err: err.Error()})
 			continue
 		}
 		if ok {
-			d.Policy = p
+			m.Policy = p
 			break
 		}
 	}
-	if d.Policy == nil {
+	if m.Policy == nil {
+		return m
+	}
+	pass, err := match(m.Policy.Qualification, l)
+	if err != nil {
+		m.Errors = append(m.Errors, EvalError{Policy: m.Policy.Key(), Field: "qualification", Err: err.Error()})
+		m.GateErr = err.Error()
+	}
+	m.Qualified = pass && err == nil
+	return m
+}
+
+// rule reports whether rule i of the governing policy matches, evaluating it the first time.
+func (m *Match) rule(i int) bool {
+	for len(m.rules) <= i {
+		j := len(m.rules)
+		ok, err := match(m.Policy.Rules[j].When, m.lead)
+		if err != nil {
+			m.Errors = append(m.Errors, EvalError{Policy: m.Policy.Key(), Field: fmt.Sprintf("rules[%d].when", j), Err: err.Error()})
+		}
+		m.rules = append(m.rules, ruleMatch{ok: ok && err == nil, err: err != nil})
+	}
+	return m.rules[i].ok
+}
+
+// Decide routes one lead through policies (already sorted with SortPolicies). exclude lists members the
+// lead must not go to (previous owners when reassigning).
+func Decide(policies []*Policy, l *celenv.Lead, w World, exclude map[string]bool) Decision {
+	return Assign(MatchLead(policies, l), w, exclude)
+}
+
+// Assign completes a decision from a match and the state of the world. It may evaluate rules the
+// match has not evaluated yet; the match remembers them.
+func Assign(m *Match, w World, exclude map[string]bool) (d Decision) {
+	d.Policy = m.Policy
+	defer func() { d.EvalErrors = append([]EvalError(nil), m.Errors...) }()
+	if m.Policy == nil {
 		d.Outcome, d.Reason = Unmatched, "no LeadPolicy selects this lead"
 		return d
 	}
-	p := d.Policy
-	if pass, err := match(p.Qualification, l); err != nil || !pass {
+	p := m.Policy
+	if !m.Qualified {
 		d.Outcome, d.Reason = Disqualified, p.DisqualifyReason
-		if err != nil {
-			d.EvalErrors = append(d.EvalErrors, fmt.Sprintf("policy %s qualification: %v", p.Key(), err))
-			d.Reason = "the qualification gate could not be evaluated: " + err.Error()
+		if m.GateErr != "" {
+			d.Reason = "the qualification gate could not be evaluated: " + m.GateErr
 		}
 		return d
 	}
 	for i := range p.Rules {
 		r := &p.Rules[i]
-		ok, err := match(r.When, l)
-		if err != nil {
-			d.EvalErrors = append(d.EvalErrors, fmt.Sprintf("rule %s: %v", r.Name, err))
-			continue
-		}
-		if !ok {
+		if !m.rule(i) {
 			continue
 		}
 		cands, exists := w.Candidates(p.Namespace, r.Team)
 		if !exists {
-			d.EvalErrors = append(d.EvalErrors, fmt.Sprintf("rule %s: Team %q does not exist", r.Name, r.Team))
+			d.Skipped = append(d.Skipped, fmt.Sprintf("rule %s: Team %q does not exist", r.Name, r.Team))
 			continue
 		}
 		owner := ""
 		if r.Strategy == AccountOwner {
-			owner = w.AccountOwner(l.Domain)
+			owner = w.AccountOwner(m.lead.Domain)
 		}
 		pick, err := Choose(r.Strategy, cands, w.RuleState(p.Key(), r.Name), owner, exclude)
 		if err != nil {
-			d.EvalErrors = append(d.EvalErrors, fmt.Sprintf("rule %s: %v", r.Name, err))
+			d.Skipped = append(d.Skipped, fmt.Sprintf("rule %s: %v", r.Name, err))
 			continue
 		}
 		if pick.Member != "" {
