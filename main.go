@@ -113,6 +113,11 @@ func run(ctx context.Context, cfg config) error {
 		if err := mgr.Add(srv); err != nil {
 			return fmt.Errorf("adding the HTTP API: %w", err)
 		}
+		// Ready only once the API port serves: the probe server starts before runnables, and traffic
+		// sent to a ready pod whose API is not listening yet is refused.
+		if err := mgr.AddReadyzCheck("api", srv.ReadyCheck); err != nil {
+			return fmt.Errorf("adding the API readiness check: %w", err)
+		}
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return fmt.Errorf("adding health check: %w", err)
