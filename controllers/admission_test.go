@@ -76,6 +76,8 @@ func TestAdmissionRefusesInvalidObjects(t *testing.T) {
 			`spec.rules[0].strategy: Unsupported value: "Random"`},
 		{"policy: SLA without any deadline", strings.Replace(validPolicy, "firstTouch: {within: 1h, warnBefore: 15m}", "onBreach: {reassign: true}", 1),
 			"an SLA needs firstTouch, acceptance or both"},
+		{"policy: breach condition window over a week", strings.Replace(validPolicy, "firstTouch: {within: 1h, warnBefore: 15m}", "firstTouch: {within: 1h, warnBefore: 15m}\n    breachConditionWindow: 169h", 1),
+			"breachConditionWindow must be at most 168h"},
 		{"policy: too many reassignments", strings.Replace(validPolicy, "firstTouch: {within: 1h, warnBefore: 15m}", "firstTouch: {within: 1h}\n    onBreach: {reassign: true, maxReassignments: 50}", 1),
 			"spec.sla.onBreach.maxReassignments in body should be less than or equal to 10"},
 		{"goal: two period forms", strings.Replace(validGoal, "period: {quarter: 2027-Q1}", "period: {quarter: 2027-Q1, month: 2027-01}", 1),

@@ -9,6 +9,7 @@ import (
 
 	leadopsv1 "github.com/leadops/leadops/api/v1alpha1"
 	"github.com/leadops/leadops/internal/sla"
+	"github.com/leadops/leadops/internal/store"
 )
 
 // reconcileCounters fills the routing counters and CapacityExceeded from the lead store.
@@ -62,15 +63,32 @@ func complianceWindow(policy *leadopsv1.LeadPolicy) time.Duration {
 	return 7 * 24 * time.Hour
 }
 
+// defaultBreachConditionWindow is spec.sla.breachConditionWindow's default, for a policy without an
+// sla block whose leads still carry breaches from when it had one.
+const defaultBreachConditionWindow = 15 * time.Minute
+
+// breachConditionWindow is how long a recorded breach keeps SLABreached True.
+func breachConditionWindow(policy *leadopsv1.LeadPolicy) time.Duration {
+	if s := policy.Spec.SLA; s != nil && s.BreachConditionWindow != "" {
+		if d, err := time.ParseDuration(string(s.BreachConditionWindow)); err == nil && d >= 0 {
+			return d
+		}
+	}
+	return defaultBreachConditionWindow
+}
+
 // reconcileSLA sets SLABreached, SLAAtRisk and the SLA figures, and returns when they next change by
-// the passage of time alone (zero when nothing is scheduled).
+// the passage of time alone (zero when nothing is scheduled): a warning time, a deadline, or the end
+// of the newest breach's window.
 func (r *LeadPolicyReconciler) reconcileSLA(ctx context.Context, policy *leadopsv1.LeadPolicy) (time.Time, error) {
 	if r.Store == nil {
 		return time.Time{}, nil
 	}
 	key := policy.Namespace + "/" + policy.Name
 	now := r.Clock.Now()
-	stats, err := r.Store.SLAStats(ctx, key, now, now.Add(-complianceWindow(policy)))
+	window := breachConditionWindow(policy)
+	stats, err := r.Store.SLAStats(ctx, key, store.SLAQuery{Now: now, Since: now.Add(-complianceWindow(policy)),
+		BreachedSince: now.Add(-window)})
 	if err != nil {
 		return time.Time{}, fmt.Errorf("reading SLA figures of policy %s from the lead store: %w", key, err)
 	}
@@ -95,15 +113,19 @@ func (r *LeadPolicyReconciler) reconcileSLA(ctx context.Context, policy *leadops
 		st.LastBreachTime = &t
 	}
 
-	cond := sla.Breached(stats.FirstTouchOverdue, stats.AcceptanceOverdue, stats.OldestOverdueDue, now)
+	cond, clears := sla.Breached(sla.Breaches{FirstTouchOverdue: stats.FirstTouchOverdue, AcceptanceOverdue: stats.AcceptanceOverdue,
+		OldestOverdueDue: stats.OldestOverdueDue, Recent: stats.RecentlyBreached, Newest: stats.LastBreachTime, Window: window}, now)
 	setCondition(&st.Conditions, gen, leadopsv1.ConditionSLABreached, conditionStatus(cond.True), cond.Reason, cond.Message)
 	risk := sla.AtRisk(stats.AtRisk)
 	setCondition(&st.Conditions, gen, leadopsv1.ConditionSLAAtRisk, conditionStatus(risk.True), risk.Reason, risk.Message)
 
-	if stats.NextEvent == nil {
-		return time.Time{}, nil
+	// Nothing else changes the condition when the window of the newest breach ends, so that instant
+	// is a time-driven event like a warning time or a deadline.
+	next := clears
+	if stats.NextEvent != nil && (next.IsZero() || stats.NextEvent.Before(next)) {
+		next = *stats.NextEvent
 	}
-	return *stats.NextEvent, nil
+	return next, nil
 }
 
 func conditionStatus(b bool) metav1.ConditionStatus {

@@ -124,9 +124,10 @@ func (p *pass) breachChange(l *lead.Lead) (ch store.Decision, sla []string, acti
 		at := now
 		*mark = &at
 		next.BreachCount++
-		if next.LastBreachAt == nil || due.After(*next.LastBreachAt) {
-			d := *due
-			next.LastBreachAt = &d
+		// When the breach was recorded, not its deadline: a controller that was down records late,
+		// and SLABreached's window has to run from when the breach became known.
+		if next.LastBreachAt == nil || at.After(*next.LastBreachAt) {
+			next.LastBreachAt = &at
 		}
 		sla = append(sla, kind)
 		events = append(events, store.AuditEvent{Actor: Actor, At: now, Type: "breached",

@@ -2,6 +2,9 @@ package controllers
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +13,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	eventsv1 "k8s.io/api/events/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	leadopsv1 "github.com/leadops/leadops/api/v1alpha1"
@@ -104,7 +109,7 @@ func TestSLABreachReassignEscalateAndClear(t *testing.T) {
 			if got := breaches(); got != 1 {
 				t.Fatalf("leadops_sla_breaches_total = %v, want 1", got)
 			}
-			e.eventually(p, "lastBreachTime at the deadline", func() bool {
+			e.eventually(p, "lastBreachTime when the breach was recorded", func() bool {
 				return p.Status.LastBreachTime != nil && p.Status.LastBreachTime.Time.Equal(testNow.Add(time.Hour))
 			})
 			NewWithT(t).Eventually(func(g Gomega) {
@@ -112,7 +117,7 @@ func TestSLABreachReassignEscalateAndClear(t *testing.T) {
 				g.Expect(k8sClient.List(context.Background(), evs, client.InNamespace(e.ns))).To(Succeed())
 				found := false
 				for _, ev := range evs.Items {
-					found = found || (ev.Reason == "SLABreached" && ev.Type == "Warning" && strings.Contains(ev.Note, "1 handoffs breached their SLA in this pass (1 first touch, 0 acceptance); 1 reassigned"))
+					found = found || (ev.Reason == "SLABreached" && ev.Type == "Warning" && strings.Contains(ev.Note, "1 handoff breached its SLA (1 first touch, 0 acceptance); 1 reassigned"))
 				}
 				g.Expect(found).To(BeTrue())
 			}).WithTimeout(10 * time.Second).Should(Succeed())
@@ -132,10 +137,16 @@ func TestSLABreachReassignEscalateAndClear(t *testing.T) {
 				t.Fatalf("leadops_sla_breaches_total = %v, want 2", got)
 			}
 
-			// The manager touches it: the breach clears.
+			// The manager touches it: nothing is overdue, but the breach recorded a moment ago holds
+			// SLABreached for the window; then it clears.
 			if _, err := c.Apply(context.Background(), l.ID, api.ActivityRequest{Kind: store.ActivityTouch}); err != nil {
 				t.Fatal(err)
 			}
+			e.eventually(p, "SLABreached=True RecentlyBreached once nothing is overdue", func() bool {
+				b := condOf(p, leadopsv1.ConditionSLABreached)
+				return b != nil && b.Status == "True" && b.Reason == "RecentlyBreached" && p.Status.Breached == 0
+			})
+			e.clock.Set(testNow.Add(2*time.Hour + 15*time.Minute))
 			e.eventually(p, "SLABreached=False WithinSLA", func() bool {
 				b := condOf(p, leadopsv1.ConditionSLABreached)
 				return b != nil && b.Status == "False" && b.Reason == "WithinSLA" && p.Status.Breached == 0
@@ -171,6 +182,138 @@ func TestSLABreachRecordedOnceAcrossRestarts(t *testing.T) {
 			if n := len(e.audit(l.ID, "breached")); n != 1 {
 				t.Fatalf("%d breach entries after two restarts, want exactly 1", n)
 			}
+			// lastBreachAt is when the breach was recorded (the restart), not the deadline it missed,
+			// which the audit entry keeps: SLABreached's window runs from when the breach became known.
+			got, err := e.store.GetLead(context.Background(), l.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if recorded := testNow.Add(90 * time.Minute); got.LastBreachAt == nil || !got.LastBreachAt.Equal(recorded) {
+				t.Fatalf("lastBreachAt = %v, want the recording time %v", got.LastBreachAt, recorded)
+			}
+			if br := e.audit(l.ID, "breached"); br[0].Data["due"] != testNow.Add(time.Hour).UTC().Format(time.RFC3339) {
+				t.Fatalf("the breach entry's due = %v, want the deadline %v", br[0].Data["due"], testNow.Add(time.Hour).UTC())
+			}
 		})
 	}
+}
+
+// TestSLABreachedHoldsForTheWindow: a breach that is reassigned at once (fresh SLA, nothing overdue)
+// keeps SLABreached=True with reason RecentlyBreached for spec.sla.breachConditionWindow (default
+// 15m), visible in the SLA column of `kubectl get`, and the condition turns False exactly when the
+// window has passed since the breach was recorded: not a millisecond before.
+func TestSLABreachedHoldsForTheWindow(t *testing.T) {
+	for _, backend := range backends {
+		t.Run(backend, func(t *testing.T) {
+			e := startEnv(t, backend, testNow) // Monday 10:00 in New York
+			mustCreate(t, e.ns, slaTeam)
+			mustCreate(t, e.ns, slaPolicy)
+			p := e.policy("inbound")
+			eventuallyCondition(t, p, leadopsv1.ConditionReady, "True", leadopsv1.ReasonReconciled)
+			if got := p.Spec.SLA.BreachConditionWindow; got != "15m" {
+				t.Fatalf("breachConditionWindow defaulted to %q, want 15m", got)
+			}
+			if col := printerColumn(t, p, "SLA"); col != "WithinSLA" {
+				t.Fatalf("SLA column = %q, want WithinSLA", col)
+			}
+			c := e.apiClient()
+			l := createLead(t, c, store.LeadInput{ExternalID: "stale", Domain: "stale.com", Score: 70})
+			e.eventuallyLead(l.ID, "rep-a", ownedBy("rep-a"))
+
+			recorded := testNow.Add(time.Hour)
+			e.clock.Set(recorded)
+			re := e.eventuallyLead(l.ID, "reassigned to rep-b", ownedBy("rep-b"))
+			if re.LastBreachAt == nil || !re.LastBreachAt.Equal(recorded) || !re.FirstTouchDue.Equal(testNow.Add(2*time.Hour)) {
+				t.Fatalf("after the breach: lastBreachAt %v, first touch due %v; want %v and a fresh SLA", re.LastBreachAt, re.FirstTouchDue, recorded)
+			}
+			e.eventually(p, "SLABreached=True RecentlyBreached after the reassignment", func() bool {
+				b := condOf(p, leadopsv1.ConditionSLABreached)
+				return b != nil && b.Status == "True" && b.Reason == "RecentlyBreached" && p.Status.Breached == 0 &&
+					b.Message == "0 handoffs overdue; 1 lead breached its SLA in the last 15m, the newest 0s ago"
+			})
+			if col := printerColumn(t, p, "SLA"); col != "RecentlyBreached" {
+				t.Fatalf("SLA column = %q, want RecentlyBreached", col)
+			}
+			// The status reconciler asks to be woken when the window ends, before the fresh SLA's
+			// warning (1h45m) and deadline (2h).
+			r := &LeadPolicyReconciler{Store: e.store, Clock: e.clock}
+			next, err := r.reconcileSLA(context.Background(), p.DeepCopy())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := recorded.Add(15 * time.Minute); !next.Equal(want) {
+				t.Fatalf("next time-driven event %v, want the end of the window %v", next, want)
+			}
+
+			e.clock.Set(recorded.Add(15*time.Minute - time.Millisecond))
+			e.eventually(p, "still RecentlyBreached a millisecond before the window ends", func() bool {
+				b := condOf(p, leadopsv1.ConditionSLABreached)
+				return b != nil && b.Status == "True" && b.Reason == "RecentlyBreached" && strings.HasSuffix(b.Message, "the newest 14m ago")
+			})
+			NewWithT(t).Consistently(func(g Gomega) {
+				g.Expect(k8sClient.Get(context.Background(), client.ObjectKeyFromObject(p), p)).To(Succeed())
+				b := condOf(p, leadopsv1.ConditionSLABreached)
+				g.Expect(b).NotTo(BeNil())
+				g.Expect(b.Status).To(Equal("True"))
+			}).WithTimeout(1500 * time.Millisecond).WithPolling(100 * time.Millisecond).Should(Succeed())
+
+			e.clock.Set(recorded.Add(15 * time.Minute))
+			e.eventually(p, "SLABreached=False exactly when the window ends", func() bool {
+				b := condOf(p, leadopsv1.ConditionSLABreached)
+				return b != nil && b.Status == "False" && b.Reason == "WithinSLA" &&
+					b.Message == "every open handoff is within its SLA; no SLA breach in the last 15m"
+			})
+			if col := printerColumn(t, p, "SLA"); col != "WithinSLA" {
+				t.Fatalf("SLA column = %q, want WithinSLA", col)
+			}
+			if p.Status.LastBreachTime == nil || !p.Status.LastBreachTime.Time.Equal(recorded) {
+				t.Fatalf("lastBreachTime = %v, want %v", p.Status.LastBreachTime, recorded)
+			}
+		})
+	}
+}
+
+// TestSLABreachConditionWindowAdmission: 0s (only while overdue) and a week are accepted.
+func TestSLABreachConditionWindowAdmission(t *testing.T) {
+	ns := newNamespace(t)
+	for i, w := range []string{"0s", "168h", "90m"} {
+		doc := strings.Replace(validPolicy, "metadata: {name: inbound}", fmt.Sprintf("metadata: {name: window-%d}", i), 1) +
+			"    breachConditionWindow: " + w + "\n"
+		mustCreate(t, ns, doc)
+	}
+}
+
+// printerColumn reads obj the way `kubectl get` does (as a server-side Table) and returns the cell
+// of the named column; the column must be shown without -o wide.
+func printerColumn(t *testing.T, obj client.Object, name string) string {
+	t.Helper()
+	hc, err := rest.HTTPClientFor(restConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := fmt.Sprintf("%s/apis/leadops.io/v1alpha1/namespaces/%s/leadpolicies/%s", strings.TrimSuffix(restConfig.Host, "/"), obj.GetNamespace(), obj.GetName())
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Accept", "application/json;as=Table;v=v1;g=meta.k8s.io")
+	resp, err := hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var table metav1.Table
+	if err := json.NewDecoder(resp.Body).Decode(&table); err != nil || resp.StatusCode != http.StatusOK || len(table.Rows) != 1 {
+		t.Fatalf("reading %s as a table: status %d, %d rows, %v", url, resp.StatusCode, len(table.Rows), err)
+	}
+	for i, col := range table.ColumnDefinitions {
+		if col.Name == name {
+			if col.Priority != 0 {
+				t.Fatalf("column %s has priority %d: only shown with -o wide", name, col.Priority)
+			}
+			return fmt.Sprint(table.Rows[0].Cells[i])
+		}
+	}
+	t.Fatalf("no %s column in %+v", name, table.ColumnDefinitions)
+	return ""
 }

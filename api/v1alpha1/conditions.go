@@ -5,7 +5,8 @@ package v1alpha1
 const (
 	// ConditionReady is True when the controller can apply the object as written.
 	ConditionReady = "Ready"
-	// ConditionSLABreached is True while any handoff governed by a LeadPolicy is overdue.
+	// ConditionSLABreached is True while any handoff governed by a LeadPolicy is overdue, and for
+	// spec.sla.breachConditionWindow after a breach is recorded (reason RecentlyBreached).
 	ConditionSLABreached = "SLABreached"
 	// ConditionSLAAtRisk is True while any handoff is past its warning time but not yet overdue.
 	ConditionSLAAtRisk = "SLAAtRisk"

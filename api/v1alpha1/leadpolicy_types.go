@@ -117,6 +117,18 @@ type HandoffSLA struct {
 	// OnBreach says what the controller does when a deadline passes.
 	// +optional
 	OnBreach *BreachAction `json:"onBreach,omitempty"`
+	// BreachConditionWindow keeps the SLABreached condition True (reason RecentlyBreached) for this
+	// long (wall-clock time) after a breach is recorded, even when nothing is overdue any more: a
+	// reassignment gives the lead a fresh SLA at once, and a condition that is True for a second is
+	// missed by scrapers, GitOps health checks and people watching kubectl. The condition turns False
+	// exactly at the newest breach's recording time (status.lastBreachTime) plus the window. The
+	// default matches the 15 minutes of the shipped LeadopsSLABreached alert; "0s" shows SLABreached
+	// only while a handoff is overdue; at most 168h (a week), beyond which status.compliance is the
+	// better signal.
+	// +kubebuilder:default="15m"
+	// +kubebuilder:validation:XValidation:rule="duration(self) <= duration('168h')",message="breachConditionWindow must be at most 168h"
+	// +optional
+	BreachConditionWindow Duration `json:"breachConditionWindow,omitempty"`
 }
 
 // SLATarget is one deadline.
@@ -195,7 +207,9 @@ type LeadPolicyStatus struct {
 	// LastRoutedTime is when this policy last routed a lead.
 	// +optional
 	LastRoutedTime *metav1.Time `json:"lastRoutedTime,omitempty"`
-	// LastBreachTime is when a handoff of this policy last breached its SLA.
+	// LastBreachTime is when the controller last recorded a breach of this policy's handoffs: the
+	// newest lastBreachAt of its leads. It is the recording time, not the missed deadline, so it is
+	// later than the deadline when the controller was down as the deadline passed.
 	// +optional
 	LastBreachTime *metav1.Time `json:"lastBreachTime,omitempty"`
 
@@ -215,6 +229,7 @@ type LeadPolicyStatus struct {
 // +kubebuilder:printcolumn:name="Open",type=integer,JSONPath=`.status.open`
 // +kubebuilder:printcolumn:name="Breached",type=integer,JSONPath=`.status.breached`
 // +kubebuilder:printcolumn:name="Compliance",type=string,JSONPath=`.status.compliance`
+// +kubebuilder:printcolumn:name="SLA",type=string,JSONPath=`.status.conditions[?(@.type=="SLABreached")].reason`,description="Reason of the SLABreached condition: WithinSLA, FirstTouchOverdue, AcceptanceOverdue or RecentlyBreached"
 // +kubebuilder:printcolumn:name="Priority",type=integer,JSONPath=`.spec.priority`,priority=1
 // +kubebuilder:printcolumn:name="Queued",type=integer,JSONPath=`.status.queued`,priority=1
 // +kubebuilder:printcolumn:name="TTFT",type=string,JSONPath=`.status.medianTimeToFirstTouch`,priority=1,description="Median time to first touch"

@@ -132,6 +132,12 @@ func TestArgoCDHealth(t *testing.T) {
 				{"type": "SLAAtRisk", "status": "False", "reason": "WithinSLA", "observedGeneration": 3},
 				{"type": "CapacityExceeded", "status": "True", "reason": "LeadsQueued", "observedGeneration": 3}]}}`,
 			wantStatus: "Healthy", wantMessage: "Ready; SLABreached, CapacityExceeded"},
+		{name: "recently breached, nothing overdue: still healthy, still named", kind: "LeadPolicy",
+			obj: `{` + meta + `, "status": {"observedGeneration": 3, "breached": 0, "conditions": [
+				{"type": "Ready", "status": "True", "reason": "Reconciled", "observedGeneration": 3},
+				{"type": "SLABreached", "status": "True", "reason": "RecentlyBreached", "observedGeneration": 3},
+				{"type": "SLAAtRisk", "status": "False", "reason": "NoneAtRisk", "observedGeneration": 3}]}}`,
+			wantStatus: "Healthy", wantMessage: "Ready; SLABreached"},
 		{name: "within SLA", kind: "LeadPolicy",
 			obj: `{` + meta + `, "status": {"observedGeneration": 3, "conditions": [
 				{"type": "Ready", "status": "True", "reason": "Reconciled", "observedGeneration": 3},

@@ -81,7 +81,11 @@ type Lead struct {
 	// deadline, once: nil while the breach is not (yet) recorded.
 	FirstTouchBreachedAt *time.Time `json:"firstTouchBreachedAt,omitempty"`
 	AcceptanceBreachedAt *time.Time `json:"acceptanceBreachedAt,omitempty"`
-	// BreachCount counts every SLA breach recorded on the lead; LastBreachAt is the newest.
+	// BreachCount counts every SLA breach recorded on the lead. LastBreachAt is when the newest of
+	// them was recorded (the controller's clock at recording, the same instant as the
+	// FirstTouchBreachedAt / AcceptanceBreachedAt it set), not the deadline that was missed, which
+	// the breach's audit entry keeps: it is at or after that deadline, later when the controller was
+	// down as it passed. A policy's SLABreached window and status.lastBreachTime count from it.
 	BreachCount  int        `json:"breachCount"`
 	LastBreachAt *time.Time `json:"lastBreachAt,omitempty"`
 	// PreviousOwners lists the owners the lead was taken from (reassignment excludes them).

@@ -5,6 +5,7 @@ package sla
 import (
 	"fmt"
 	"math"
+	"strings"
 	"time"
 )
 
@@ -15,22 +16,84 @@ type Condition struct {
 	Message string
 }
 
-// Breached decides SLABreached. firstTouch and acceptance count overdue handoffs; oldestDue is the
-// earliest deadline among them.
-func Breached(firstTouch, acceptance int64, oldestDue *time.Time, now time.Time) Condition {
-	total := firstTouch + acceptance
-	if total == 0 {
-		return Condition{Reason: "WithinSLA", Message: "every open handoff is within its SLA"}
+// Breaches are the figures SLABreached is decided from.
+type Breaches struct {
+	// FirstTouchOverdue and AcceptanceOverdue count open handoffs past their deadline now;
+	// OldestOverdueDue is the earliest deadline among them.
+	FirstTouchOverdue, AcceptanceOverdue int64
+	OldestOverdueDue                     *time.Time
+	// Recent counts the leads whose newest breach was recorded at or after now - Window; Newest is
+	// when the policy's newest breach was recorded.
+	Recent int64
+	Newest *time.Time
+	// Window is how long a recorded breach holds SLABreached True (spec.sla.breachConditionWindow).
+	Window time.Duration
+}
+
+// Breached decides SLABreached at now. An overdue handoff is the stronger signal, so it sets the
+// reason; otherwise a breach recorded less than Window ago keeps the condition True (reason
+// RecentlyBreached), because a reassignment starts a fresh SLA at once and a condition that is True
+// for a second is invisible to scrapers and health checks. clears is when the recent-breach part
+// stops holding the condition, newest + Window (zero when it does not hold it now): the status must
+// be recomputed exactly then.
+func Breached(b Breaches, now time.Time) (c Condition, clears time.Time) {
+	overdue := b.FirstTouchOverdue + b.AcceptanceOverdue
+	recent := b.Window > 0 && b.Newest != nil && now.Before(b.Newest.Add(b.Window))
+	if recent {
+		clears = b.Newest.Add(b.Window)
 	}
-	reason := "FirstTouchOverdue"
-	if firstTouch == 0 {
-		reason = "AcceptanceOverdue"
+	var msg string
+	switch {
+	case overdue > 0:
+		c.True, c.Reason = true, "FirstTouchOverdue"
+		if b.FirstTouchOverdue == 0 {
+			c.Reason = "AcceptanceOverdue"
+		}
+		msg = fmt.Sprintf("%s overdue (%d awaiting first touch, %d awaiting accept or reject)",
+			plural(overdue, "handoff"), b.FirstTouchOverdue, b.AcceptanceOverdue)
+		if b.OldestOverdueDue != nil {
+			msg += fmt.Sprintf("; the oldest is %s past its deadline", FormatDuration(now.Sub(*b.OldestOverdueDue)))
+		}
+	case recent:
+		c.True, c.Reason = true, "RecentlyBreached"
+		msg = "0 handoffs overdue"
+	default:
+		c.Reason, msg = "WithinSLA", "every open handoff is within its SLA"
 	}
-	msg := fmt.Sprintf("%s overdue (%d awaiting first touch, %d awaiting accept or reject)", plural(total, "handoff"), firstTouch, acceptance)
-	if oldestDue != nil {
-		msg += fmt.Sprintf("; the oldest is %s past its deadline", FormatDuration(now.Sub(*oldestDue)))
+	if b.Window > 0 {
+		msg += "; " + recentPart(b, recent, now)
 	}
-	return Condition{True: true, Reason: reason, Message: msg}
+	c.Message = msg
+	return c, clears
+}
+
+// recentPart renders the recent breaches. The count comes from the store's closed interval
+// [now-Window, now]; recent (decided on Newest) is authoritative at the boundary instant, where a
+// breach exactly Window old no longer holds the condition.
+func recentPart(b Breaches, recent bool, now time.Time) string {
+	window := formatWindow(b.Window)
+	if !recent {
+		return "no SLA breach in the last " + window
+	}
+	n := max(b.Recent, 1)
+	verb := "leads breached their SLA"
+	if n == 1 {
+		verb = "lead breached its SLA"
+	}
+	return fmt.Sprintf("%d %s in the last %s, the newest %s ago", n, verb, window, FormatDuration(now.Sub(*b.Newest)))
+}
+
+// formatWindow renders a configured window as written ("15m", "1h30m", "90s"), not rounded the way
+// FormatDuration rounds elapsed times.
+func formatWindow(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
 }
 
 // AtRisk decides SLAAtRisk from the number of handoffs past their warning time.

@@ -18,8 +18,18 @@ type SLA interface {
 	// and whose breach is not yet recorded (FirstTouchBreachedAt / AcceptanceBreachedAt nil), earliest
 	// deadline first.
 	DueHandoffs(ctx context.Context, t time.Time, limit int) ([]*lead.Lead, error)
-	// SLAStats computes a policy's SLA figures at now over the compliance window starting at since.
-	SLAStats(ctx context.Context, policy string, now, since time.Time) (SLAStats, error)
+	// SLAStats computes a policy's SLA figures as q asks.
+	SLAStats(ctx context.Context, policy string, q SLAQuery) (SLAStats, error)
+}
+
+// SLAQuery says which instants a policy's SLA figures are computed for.
+type SLAQuery struct {
+	// Now is the instant overdue and at-risk handoffs are judged at.
+	Now time.Time
+	// Since starts the compliance window (Compliant, Breached, MedianTimeToFirstTouch).
+	Since time.Time
+	// BreachedSince starts the recent-breach window (RecentlyBreached), inclusive.
+	BreachedSince time.Time
 }
 
 // SLAStats are the figures behind a LeadPolicy's SLA conditions and status.
@@ -43,6 +53,10 @@ type SLAStats struct {
 	// MedianTimeToFirstTouch is the median of touched_at - routed_at over leads touched since `since`
 	// (wall-clock time); nil when none were.
 	MedianTimeToFirstTouch *time.Duration
-	// LastBreachTime is the newest LastBreachAt of the policy's leads.
+	// LastBreachTime is the newest LastBreachAt of the policy's leads: when a breach was last
+	// recorded, which is at or after the deadline it missed.
 	LastBreachTime *time.Time
+	// RecentlyBreached counts the policy's leads whose LastBreachAt is at or after BreachedSince: the
+	// leads with a breach recorded in the window, each once however often it breached.
+	RecentlyBreached int64
 }

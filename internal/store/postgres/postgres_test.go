@@ -194,8 +194,8 @@ func TestOpenBadDSNHidesPassword(t *testing.T) {
 }
 
 // TestIndexedQueries: with 3,000 open handoffs none of which is due, the planner answers
-// DueHandoffs from the partial deadline indexes and the router's queries from theirs; no query
-// scans the table.
+// DueHandoffs from the partial deadline indexes, the router's queries and the recent-breach figures
+// from theirs; no query scans the table.
 func TestIndexedQueries(t *testing.T) {
 	s := openFresh(t)
 	ctx := context.Background()
@@ -213,6 +213,7 @@ func TestIndexedQueries(t *testing.T) {
 		{dueSQL, []any{now, 100}, []string{"leads_first_touch_due_idx", "leads_acceptance_due_idx"}},
 		{`SELECT id FROM leads WHERE stage = 'new' OR (stage = 'qualified' AND owner = '') ORDER BY created_at, id LIMIT 100`, nil, []string{"leads_pending_idx"}},
 		{`SELECT owner FROM leads WHERE policy = $1 AND rule = $2 AND routed_at IS NOT NULL ORDER BY routed_at DESC, id DESC LIMIT 1`, []any{"ns/p", "r-rare"}, []string{"leads_rule_idx"}},
+		{slaBreachSQL, []any{"ns/p", now.Add(-15 * time.Minute)}, []string{"leads_policy_last_breach_idx"}},
 	} {
 		rows, err := s.pool.Query(ctx, `EXPLAIN `+q.sql, q.args...)
 		if err != nil {

@@ -53,37 +53,45 @@ const slaOpenSQL = `SELECT
 		min(acceptance_due) FILTER (WHERE acceptance_due > $2))
 FROM leads WHERE policy = $1 AND stage IN ('routed', 'touched')`
 
-// slaWindowSQL reads the policy's leads for compliance and the last breach.
+// slaWindowSQL reads the policy's leads for compliance.
 const slaWindowSQL = `SELECT
 	count(*) FILTER (WHERE w AND NOT b AND touched_at IS NOT NULL AND (acceptance_due IS NULL
 		OR acceptance_due > $2 OR accepted_at IS NOT NULL OR rejected_at IS NOT NULL)),
-	count(*) FILTER (WHERE w AND b),
-	max(last_breach_at)
+	count(*) FILTER (WHERE w AND b)
 FROM (SELECT *, coalesce(qualified_at >= $3 AND routed_at IS NOT NULL, false) AS w,
 	(breach_count > 0 OR coalesce(stage = 'routed' AND first_touch_due <= $2, false)
 		OR coalesce(stage IN ('routed', 'touched') AND acceptance_due <= $2, false)) AS b
 	FROM leads WHERE policy = $1) l`
+
+// slaBreachSQL reads the recent breaches and the newest one from leads_policy_last_breach_idx: a
+// range scan of the window and a single-row max, however many breaches the policy has had. One
+// statement, so the count and the newest breach are read from the same snapshot.
+const slaBreachSQL = `SELECT
+	(SELECT count(*) FROM leads WHERE policy = $1 AND last_breach_at >= $2),
+	(SELECT max(last_breach_at) FROM leads WHERE policy = $1 AND last_breach_at IS NOT NULL)`
 
 // slaMedianSQL is the median of touched_at - routed_at in microseconds, computed by PostgreSQL.
 const slaMedianSQL = `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY
 	extract(epoch FROM touched_at - routed_at) * 1000000)
 FROM leads WHERE policy = $1 AND touched_at >= $2 AND routed_at IS NOT NULL`
 
-// SLAStats computes a policy's SLA figures at now over the window starting at since.
-func (s *Store) SLAStats(ctx context.Context, policy string, now, since time.Time) (store.SLAStats, error) {
+// SLAStats computes a policy's SLA figures as q asks.
+func (s *Store) SLAStats(ctx context.Context, policy string, q store.SLAQuery) (store.SLAStats, error) {
 	var (
 		st     store.SLAStats
 		median *float64
 	)
-	if err := s.pool.QueryRow(ctx, slaOpenSQL, policy, now).Scan(&st.FirstTouchOverdue, &st.AcceptanceOverdue,
+	if err := s.pool.QueryRow(ctx, slaOpenSQL, policy, q.Now).Scan(&st.FirstTouchOverdue, &st.AcceptanceOverdue,
 		&st.OldestOverdueDue, &st.AtRisk, &st.NextEvent); err != nil {
 		return st, fmt.Errorf("sla stats: %w", err)
 	}
-	if err := s.pool.QueryRow(ctx, slaWindowSQL, policy, now, since).Scan(&st.Compliant, &st.Breached,
-		&st.LastBreachTime); err != nil {
+	if err := s.pool.QueryRow(ctx, slaWindowSQL, policy, q.Now, q.Since).Scan(&st.Compliant, &st.Breached); err != nil {
 		return st, fmt.Errorf("sla stats: %w", err)
 	}
-	if err := s.pool.QueryRow(ctx, slaMedianSQL, policy, since).Scan(&median); err != nil {
+	if err := s.pool.QueryRow(ctx, slaBreachSQL, policy, q.BreachedSince).Scan(&st.RecentlyBreached, &st.LastBreachTime); err != nil {
+		return st, fmt.Errorf("sla stats: %w", err)
+	}
+	if err := s.pool.QueryRow(ctx, slaMedianSQL, policy, q.Since).Scan(&median); err != nil {
 		return st, fmt.Errorf("sla stats: %w", err)
 	}
 	st.OldestOverdueDue, st.NextEvent, st.LastBreachTime = utc(st.OldestOverdueDue), utc(st.NextEvent), utc(st.LastBreachTime)

@@ -64,14 +64,22 @@ const slaOpenSQL = `SELECT
 	min(CASE WHEN acceptance_due > :now THEN acceptance_due END)
 FROM leads INDEXED BY leads_open_policy_idx WHERE policy = :policy AND stage IN ('routed', 'touched')`
 
-// slaWindowSQL reads the policy's leads for compliance and the last breach.
+// slaWindowSQL reads the policy's leads for compliance.
 const slaWindowSQL = `SELECT
 	coalesce(sum(w AND NOT ` + breached + ` AND touched_at IS NOT NULL AND (acceptance_due IS NULL
 		OR acceptance_due > :now OR accepted_at IS NOT NULL OR rejected_at IS NOT NULL)), 0),
-	coalesce(sum(w AND ` + breached + `), 0),
-	max(last_breach_at)
+	coalesce(sum(w AND ` + breached + `), 0)
 FROM (SELECT *, (qualified_at IS NOT NULL AND qualified_at >= :since AND routed_at IS NOT NULL) AS w
 	FROM leads WHERE policy = :policy)`
+
+// slaBreachSQL reads the recent breaches and the newest one from leads_policy_last_breach_idx: a
+// range scan of the window and a single-row max, however many breaches the policy has had. One
+// statement, so the count and the newest breach are read from the same snapshot.
+const slaBreachSQL = `SELECT
+	(SELECT count(*) FROM leads INDEXED BY leads_policy_last_breach_idx
+		WHERE policy = :policy AND last_breach_at IS NOT NULL AND last_breach_at >= :breached),
+	(SELECT max(last_breach_at) FROM leads INDEXED BY leads_policy_last_breach_idx
+		WHERE policy = :policy AND last_breach_at IS NOT NULL)`
 
 // slaMedianSQL is the median of touched_at - routed_at: the middle row (odd count) or the mean of
 // the two middle rows (even count), found by ORDER BY … LIMIT/OFFSET inside SQLite.
@@ -80,8 +88,8 @@ const slaMedianSQL = `WITH d AS (SELECT touched_at - routed_at AS v FROM leads
 n AS (SELECT count(*) AS c FROM d)
 SELECT avg(v) FROM (SELECT v FROM d ORDER BY v LIMIT 2 - (SELECT c FROM n) % 2 OFFSET ((SELECT c FROM n) - 1) / 2)`
 
-// SLAStats computes a policy's SLA figures at now over the window starting at since.
-func (s *Store) SLAStats(ctx context.Context, policy string, now, since time.Time) (store.SLAStats, error) {
+// SLAStats computes a policy's SLA figures as q asks.
+func (s *Store) SLAStats(ctx context.Context, policy string, q store.SLAQuery) (store.SLAStats, error) {
 	var (
 		st                   store.SLAStats
 		oldFT, oldAc         sql.NullInt64
@@ -89,12 +97,16 @@ func (s *Store) SLAStats(ctx context.Context, policy string, now, since time.Tim
 		lastBreach           sql.NullInt64
 		median               sql.NullFloat64
 	)
-	args := []any{sql.Named("now", now.UnixMicro()), sql.Named("since", since.UnixMicro()), sql.Named("policy", policy)}
+	args := []any{sql.Named("now", q.Now.UnixMicro()), sql.Named("since", q.Since.UnixMicro()),
+		sql.Named("breached", q.BreachedSince.UnixMicro()), sql.Named("policy", policy)}
 	if err := s.r.QueryRowContext(ctx, slaOpenSQL, args...).Scan(&st.FirstTouchOverdue, &st.AcceptanceOverdue,
 		&oldFT, &oldAc, &st.AtRisk, &nFTW, &nFTD, &nAW, &nAD); err != nil {
 		return st, fmt.Errorf("sla stats: %w", err)
 	}
-	if err := s.r.QueryRowContext(ctx, slaWindowSQL, args...).Scan(&st.Compliant, &st.Breached, &lastBreach); err != nil {
+	if err := s.r.QueryRowContext(ctx, slaWindowSQL, args...).Scan(&st.Compliant, &st.Breached); err != nil {
+		return st, fmt.Errorf("sla stats: %w", err)
+	}
+	if err := s.r.QueryRowContext(ctx, slaBreachSQL, args...).Scan(&st.RecentlyBreached, &lastBreach); err != nil {
 		return st, fmt.Errorf("sla stats: %w", err)
 	}
 	if err := s.r.QueryRowContext(ctx, slaMedianSQL, args...).Scan(&median); err != nil {

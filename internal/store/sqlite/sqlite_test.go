@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"io/fs"
 	"path/filepath"
 	"strings"
@@ -112,7 +113,8 @@ func TestOpenErrors(t *testing.T) {
 }
 
 // TestIndexedQueries: EXPLAIN QUERY PLAN shows DueHandoffs searching the two partial deadline
-// indexes and the router's queries their indexes; nothing scans the leads table.
+// indexes, the router's queries their indexes and the recent-breach figures theirs; nothing scans
+// the leads table.
 func TestIndexedQueries(t *testing.T) {
 	s := openTemp(t)
 	for _, q := range []struct {
@@ -124,6 +126,7 @@ func TestIndexedQueries(t *testing.T) {
 		{`SELECT id FROM leads INDEXED BY leads_pending_idx WHERE ` + pendingWhere + ` ORDER BY created_at, id LIMIT 100`, nil, []string{"leads_pending_idx"}},
 		{`SELECT owner, count(*) FROM leads INDEXED BY leads_open_owner_idx WHERE stage IN ('routed', 'touched') GROUP BY owner`, nil, []string{"leads_open_owner_idx"}},
 		{`SELECT owner FROM leads WHERE policy = ? AND rule = ? AND routed_at IS NOT NULL ORDER BY routed_at DESC, id DESC LIMIT 1`, []any{"p", "r"}, []string{"leads_rule_idx"}},
+		{slaBreachSQL, []any{sql.Named("policy", "p"), sql.Named("breached", int64(0))}, []string{"leads_policy_last_breach_idx"}},
 	} {
 		rows, err := s.r.Query(`EXPLAIN QUERY PLAN `+q.sql, q.args...)
 		if err != nil {

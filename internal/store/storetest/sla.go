@@ -15,6 +15,7 @@ var slaTests = []struct {
 }{
 	{"DueHandoffs", testDueHandoffs},
 	{"SLAStats", testSLAStats},
+	{"SLAStatsRecentBreaches", testSLARecentBreaches},
 }
 
 // touchedAt moves a routed lead to touched at the given time, through Update.
@@ -117,7 +118,7 @@ func testSLAStats(t *testing.T, s store.Store) {
 		n.BreachCount, n.LastBreachAt = 1, tp(N.Add(-time.Hour))
 	}))
 
-	st, err := sla.SLAStats(ctx(t), "ns/p", N, S)
+	st, err := sla.SLAStats(ctx(t), "ns/p", store.SLAQuery{Now: N, Since: S, BreachedSince: N.Add(-15 * time.Minute)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,20 +135,79 @@ func testSLAStats(t *testing.T, s store.Store) {
 	eqTime("OldestOverdueDue", st.OldestOverdueDue, N.Add(-time.Hour))
 	eqTime("NextEvent", st.NextEvent, N.Add(20*time.Minute))
 	eqTime("LastBreachTime", st.LastBreachTime, N.Add(-3*time.Hour))
+	if st.RecentlyBreached != 0 {
+		t.Errorf("RecentlyBreached = %d, want 0 (the only breach is 3h old)", st.RecentlyBreached)
+	}
 	if st.MedianTimeToFirstTouch == nil || *st.MedianTimeToFirstTouch != 25*time.Minute {
 		t.Errorf("median time to first touch = %v, want 25m", st.MedianTimeToFirstTouch)
 	}
 	// Odd count: a window that leaves out O2 (touched earliest)... all touches are after S; narrow
 	// the window to after O6's touch instead: 10m, 20m, 30m → 20m.
-	st2, err := sla.SLAStats(ctx(t), "ns/p", N, N.Add(-30*time.Hour))
+	st2, err := sla.SLAStats(ctx(t), "ns/p", store.SLAQuery{Now: N, Since: N.Add(-30 * time.Hour), BreachedSince: N})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if st2.MedianTimeToFirstTouch == nil || *st2.MedianTimeToFirstTouch != 20*time.Minute {
 		t.Errorf("odd median = %v, want 20m", st2.MedianTimeToFirstTouch)
 	}
-	empty, err := sla.SLAStats(ctx(t), "ns/none", N, S)
+	empty, err := sla.SLAStats(ctx(t), "ns/none", store.SLAQuery{Now: N, Since: S})
 	if err != nil || empty != (store.SLAStats{}) {
 		t.Errorf("unknown policy: %+v %v", empty, err)
+	}
+}
+
+// testSLARecentBreaches: RecentlyBreached counts the policy's leads whose newest breach was recorded
+// at or after BreachedSince, each lead once, whatever its stage; LastBreachTime is the newest.
+func testSLARecentBreaches(t *testing.T, s store.Store) {
+	sla := asSLA(t, s)
+	N := base.Add(30 * 24 * time.Hour)
+	B := N.Add(-15 * time.Minute)
+	breachedAt := func(at time.Time, count int) func(*lead.Lead) {
+		return func(n *lead.Lead) {
+			n.QualifiedAt, n.RoutedAt = tp(N.Add(-time.Hour)), tp(N.Add(-time.Hour))
+			n.BreachCount, n.LastBreachAt = count, tp(at)
+		}
+	}
+	routed(t, s, "rep-a", breachedAt(B.Add(-time.Microsecond), 1)) // just before the window
+	routed(t, s, "rep-a", breachedAt(B, 1))                        // exactly at its start: counts
+	routed(t, s, "rep-b", breachedAt(B.Add(5*time.Minute), 2))     // breached twice: counts once
+	// Touched and accepted since: its breach still counts.
+	closed := touchedAt(t, s, routed(t, s, "rep-b", breachedAt(B.Add(10*time.Minute), 1)), N.Add(-2*time.Minute), nil)
+	update(t, s, closed, func(n *lead.Lead) { n.Stage, n.AcceptedAt = lead.StageAccepted, tp(N.Add(-time.Minute)) })
+	// Overdue, breach not recorded yet.
+	routed(t, s, "rep-c", func(n *lead.Lead) { n.FirstTouchDue = tp(N.Add(-time.Minute)) })
+	// Another policy's newer breach.
+	routed(t, s, "rep-z", func(n *lead.Lead) {
+		breachedAt(N, 1)(n)
+		n.Policy = "ns/q"
+	})
+
+	for _, tc := range []struct {
+		name  string
+		since time.Time
+		want  int64
+	}{
+		{"window", B, 3},
+		{"from the newest breach, inclusive", B.Add(10 * time.Minute), 1},
+		{"a microsecond after the newest breach", B.Add(10*time.Minute + time.Microsecond), 0},
+		{"every breach ever", time.Time{}, 4},
+	} {
+		st, err := sla.SLAStats(ctx(t), "ns/p", store.SLAQuery{Now: N, Since: N.Add(-7 * 24 * time.Hour), BreachedSince: tc.since})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.RecentlyBreached != tc.want {
+			t.Errorf("%s: RecentlyBreached = %d, want %d", tc.name, st.RecentlyBreached, tc.want)
+		}
+		if st.LastBreachTime == nil || !st.LastBreachTime.Equal(B.Add(10*time.Minute)) {
+			t.Errorf("%s: LastBreachTime = %v, want %v", tc.name, st.LastBreachTime, B.Add(10*time.Minute))
+		}
+		if st.FirstTouchOverdue != 1 {
+			t.Errorf("%s: FirstTouchOverdue = %d, want 1: an unrecorded breach is overdue, not recent", tc.name, st.FirstTouchOverdue)
+		}
+	}
+	other, err := sla.SLAStats(ctx(t), "ns/q", store.SLAQuery{Now: N, Since: B, BreachedSince: B})
+	if err != nil || other.RecentlyBreached != 1 || other.LastBreachTime == nil || !other.LastBreachTime.Equal(N) {
+		t.Errorf("policy ns/q: %+v %v, want 1 recent breach at %v", other, err, N)
 	}
 }
