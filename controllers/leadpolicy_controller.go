@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -30,6 +31,8 @@ type LeadPolicyReconciler struct {
 	Changed chan event.GenericEvent
 	// Wake wakes the router.
 	Wake chan event.GenericEvent
+	// ExpressionErrors is where the router records expressions that failed on leads.
+	ExpressionErrors *expressionErrors
 }
 
 func (r *LeadPolicyReconciler) wakeRouter() { wake(r.Wake) }
@@ -69,15 +72,33 @@ func (r *LeadPolicyReconciler) reconcile(ctx context.Context, policy *leadopsv1.
 		return ctrl.Result{}, err
 	}
 	// Breached or not, a policy the controller can apply is Ready: a breach is the business's
-	// problem, reported by SLABreached.
-	setReady(&policy.Status.Conditions, policy.Generation, leadopsv1.ReasonReconciled,
-		fmt.Sprintf("%d routing rules compiled; every referenced Team exists", len(policy.Spec.Rules)))
+	// problem, reported by SLABreached. An expression that fails on leads is the policy's problem.
+	if r.reconcileExpressionErrors(policy) {
+		setReady(&policy.Status.Conditions, policy.Generation, leadopsv1.ReasonReconciled,
+			fmt.Sprintf("%d routing rules compiled; every referenced Team exists", len(policy.Spec.Rules)))
+	}
 	if policy.Status.Breached > 0 {
 		// Let the router record and escalate the breach now, not at its next wake-up.
 		r.wakeRouter()
 	}
 	// Wake exactly at the next warning time or deadline.
 	return requeueAt(next, r.Clock.Now()), nil
+}
+
+// reconcileExpressionErrors sets ExpressionErrors from what the router met under this generation and
+// reports whether the policy can be evaluated reliably (else Ready is False with the same message).
+func (r *LeadPolicyReconciler) reconcileExpressionErrors(policy *leadopsv1.LeadPolicy) bool {
+	conds, gen := &policy.Status.Conditions, policy.Generation
+	st, failed := r.ExpressionErrors.get(policy.Namespace+"/"+policy.Name, gen)
+	if !failed {
+		setCondition(conds, gen, leadopsv1.ConditionExpressionErrors, metav1.ConditionFalse, leadopsv1.ReasonNoErrors,
+			"no expression of this generation has failed on a lead")
+		return true
+	}
+	msg := st.message()
+	setCondition(conds, gen, leadopsv1.ConditionExpressionErrors, metav1.ConditionTrue, leadopsv1.ReasonEvaluationFailed, msg)
+	setNotReady(conds, gen, leadopsv1.ReasonExpressionErrors, msg)
+	return false
 }
 
 func (r *LeadPolicyReconciler) notReady(policy *leadopsv1.LeadPolicy, e *specError) {

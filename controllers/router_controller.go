@@ -61,17 +61,36 @@ type RouterReconciler struct {
 	Notifier     BreachNotifier
 	SecretReader client.Reader
 
-	compiled  map[types.NamespacedName]*compiledPolicy
-	unmatched map[string]unmatchedMemo
-	states    map[string]*routing.RuleState // policy key + "\x00" + rule
+	// ExpressionErrors receives every expression that fails on a lead, for the LeadPolicy status.
+	ExpressionErrors *expressionErrors
+	// Events sums the per-pass counts of a policy into one Event per interval.
+	Events *eventAggregator
+	// PassBudget bounds the real time one pass spends deciding leads; the rest of the queue waits for
+	// the next pass, which starts at once, so SLA enforcement and status never wait behind a long
+	// stretch of expensive expressions.
+	PassBudget time.Duration
+
+	compiled map[types.NamespacedName]*compiledPolicy
+	matches  map[string]*matchMemo
+	passes   uint64
+	states   map[string]*routing.RuleState // policy key + "\x00" + rule
 }
 
-// unmatchedMemo remembers a lead no policy wanted, so the next pass skips it unless the lead or the
-// set of policies changed.
-type unmatchedMemo struct {
+// matchMemo keeps a pending lead's match (governing policy, gate, rule results) while neither the
+// lead nor the set of policies changes, so a waiting lead is decided again without evaluating any
+// expression, and an expression that failed on it is not evaluated again until something changes.
+type matchMemo struct {
 	version  int64
 	policies string
+	match    *routing.Match
+	// reported counts the match's errors already recorded: Assign may evaluate more rules later.
+	reported int
+	// pass is the last pass that saw the lead, for forgetting leads that left the queue.
+	pass uint64
 }
+
+// defaultPassBudget is PassBudget's default.
+const defaultPassBudget = 2 * time.Second
 
 // +kubebuilder:rbac:groups=leadops.io,resources=leadpolicies;teams,verbs=get;list;watch
 
@@ -86,8 +105,10 @@ func (r *RouterReconciler) Reconcile(ctx context.Context, _ ctrl.Request) (ctrl.
 		return ctrl.Result{}, err
 	}
 	now := r.Clock.Now()
+	r.passes++
 	p := &pass{world: world, specs: specs, now: now, policies: policies, fingerprint: fingerprint,
-		tally: map[string]*batchTally{}, touchedTeams: map[types.NamespacedName]bool{}}
+		tally: map[string]*batchTally{}, touchedTeams: map[types.NamespacedName]bool{}, failed: map[string][]routing.EvalError{},
+		seq: r.passes, started: time.Now()}
 	// Walk the whole pending queue page by page, so new leads are reached behind a long queue of
 	// leads that wait for room or that no policy selects.
 	// A page's commit runs while the next page is read and decided (router_pipeline.go).
@@ -106,7 +127,7 @@ func (r *RouterReconciler) Reconcile(ctx context.Context, _ ctrl.Request) (ctrl.
 			return ctrl.Result{}, err
 		}
 		inflight = r.commitPage(ctx, page)
-		if len(pending) < r.BatchSize {
+		if len(pending) < r.BatchSize || p.overBudget {
 			break
 		}
 		cursor = store.After(pending[len(pending)-1])
@@ -114,10 +135,17 @@ func (r *RouterReconciler) Reconcile(ctx context.Context, _ ctrl.Request) (ctrl.
 	if err := r.settle(ctx, p, inflight, nil); err != nil {
 		return ctrl.Result{}, err
 	}
-	unmatchedLeads.Set(float64(p.unmatched))
-	for _, t := range p.tally {
-		r.announce(ctx, t)
+	if p.overBudget {
+		// The rest of the queue goes to the next pass, which starts as soon as this one ends.
+		wake(r.Wake)
+	} else {
+		unmatchedLeads.Set(float64(p.unmatched))
+		r.forgetLeftLeads(p.seq)
 	}
+	for _, t := range p.tally {
+		r.announce(t)
+	}
+	r.announceExpressionErrors(ctx, p)
 	if err := r.enforceSLAs(ctx, p); err != nil {
 		return ctrl.Result{}, err
 	}
@@ -128,34 +156,35 @@ func (r *RouterReconciler) Reconcile(ctx context.Context, _ ctrl.Request) (ctrl.
 }
 
 // decidePage decides one page of pending leads; commitPage writes the decisions in one transaction.
+// It stops early, with p.overBudget set, when the pass has used its time budget.
 func (r *RouterReconciler) decidePage(p *pass, pending []*lead.Lead) (*pageDecisions, error) {
 	var changes []store.Decision
 	var outcomes []routing.Decision
 	world := p.world
 	world.prefetchAccounts(p.policies, p.fingerprint, pending)
-	for _, l := range pending {
-		if m, ok := r.unmatched[l.ID]; ok && m.version == l.Version && m.policies == p.fingerprint {
+	budget := r.PassBudget
+	if budget <= 0 {
+		budget = defaultPassBudget
+	}
+	for i, l := range pending {
+		if i > 0 && time.Since(p.started) > budget {
+			p.overBudget = true
+			break
+		}
+		memo, fresh := r.matchOf(p, l)
+		if memo.match.Policy == nil {
 			p.unmatched++
+			if fresh {
+				routingOutcomesTotal.WithLabelValues(string(routing.Unmatched), "").Inc()
+			}
+			r.recordExpressionErrors(p, l, memo)
 			continue
 		}
-		d := routing.Decide(p.policies, celenv.FromLead(l), world, nil)
+		d := routing.Assign(memo.match, world, nil)
+		r.recordExpressionErrors(p, l, memo)
 		if world.err != nil {
 			return nil, fmt.Errorf("reading routing state from the lead store: %w", world.err)
 		}
-		if len(d.EvalErrors) > 0 {
-			key := ""
-			if d.Policy != nil {
-				key = d.Policy.Key()
-			}
-			expressionErrorsTotal.WithLabelValues(key).Add(float64(len(d.EvalErrors)))
-		}
-		if d.Outcome == routing.Unmatched {
-			r.unmatched[l.ID] = unmatchedMemo{version: l.Version, policies: p.fingerprint}
-			p.unmatched++
-			routingOutcomesTotal.WithLabelValues(string(d.Outcome), "").Inc()
-			continue
-		}
-		delete(r.unmatched, l.ID)
 		change, ok := p.decisionChange(l, d)
 		if !ok {
 			continue
@@ -170,6 +199,42 @@ func (r *RouterReconciler) decidePage(p *pass, pending []*lead.Lead) (*pageDecis
 		outcomes = append(outcomes, d)
 	}
 	return &pageDecisions{changes: changes, outcomes: outcomes}, nil
+}
+
+// matchOf returns the lead's match, from the memo while neither the lead nor the policies changed.
+func (r *RouterReconciler) matchOf(p *pass, l *lead.Lead) (memo *matchMemo, fresh bool) {
+	memo = r.matches[l.ID]
+	if memo == nil || memo.version != l.Version || memo.policies != p.fingerprint {
+		memo = &matchMemo{version: l.Version, policies: p.fingerprint, match: routing.MatchLead(p.policies, celenv.FromLead(l))}
+		r.matches[l.ID] = memo
+		fresh = true
+	}
+	memo.pass = p.seq
+	return memo, fresh
+}
+
+// recordExpressionErrors counts the errors the lead's match met since they were last recorded, under
+// the policy and field whose expression failed.
+func (r *RouterReconciler) recordExpressionErrors(p *pass, l *lead.Lead, memo *matchMemo) {
+	for _, e := range memo.match.Errors[memo.reported:] {
+		expressionErrorsTotal.WithLabelValues(e.Policy, e.Field).Inc()
+		gen := int64(0)
+		if spec := p.specs[e.Policy]; spec != nil {
+			gen = spec.Generation
+		}
+		r.ExpressionErrors.record(e, gen, l.ID, p.now)
+		p.failed[e.Policy] = append(p.failed[e.Policy], e)
+	}
+	memo.reported = len(memo.match.Errors)
+}
+
+// forgetLeftLeads drops the memo of leads a complete pass no longer found pending.
+func (r *RouterReconciler) forgetLeftLeads(seq uint64) {
+	for id, m := range r.matches {
+		if m.pass != seq {
+			delete(r.matches, id)
+		}
+	}
 }
 
 // finishPage takes in the outcome of a page's commit: metrics, tallies, and the turn state to forget
@@ -222,7 +287,14 @@ func (p *pass) decisionChange(l *lead.Lead, d routing.Decision) (store.Decision,
 	next := *l
 	base := map[string]any{"policy": d.Policy.Key(), "generation": d.Policy.Generation}
 	if len(d.EvalErrors) > 0 {
-		base["expressionErrors"] = d.EvalErrors
+		errs := make([]string, len(d.EvalErrors))
+		for i, e := range d.EvalErrors {
+			errs[i] = e.String()
+		}
+		base["expressionErrors"] = errs
+	}
+	if len(d.Skipped) > 0 {
+		base["skippedRules"] = d.Skipped
 	}
 	event := func(typ, reason string, extra map[string]any) store.AuditEvent {
 		data := make(map[string]any, len(base)+len(extra))
@@ -299,6 +371,12 @@ type pass struct {
 	unmatched    int
 	tally        map[string]*batchTally
 	touchedTeams map[types.NamespacedName]bool
+	// failed lists, per policy, the expression errors this pass met.
+	failed map[string][]routing.EvalError
+	// seq numbers the pass; started and overBudget pace it against PassBudget (real time).
+	seq        uint64
+	started    time.Time
+	overBudget bool
 }
 
 // schedule starts a fresh SLA on l, which the policy l.Policy routed to team now.
@@ -321,10 +399,10 @@ func (p *pass) schedule(l *lead.Lead, namespace, team string) error {
 	return nil
 }
 
-// batchTally summarises one pass for one policy: one Event per pass, not one per lead.
+// batchTally counts one pass's outcomes for one policy; the Event aggregator sums passes.
 type batchTally struct {
 	policy                            *routing.Policy
-	routed, queued, disqual, unrouted int
+	routed, queued, disqual, unrouted int64
 }
 
 func (t *batchTally) add(o routing.Outcome) {
@@ -340,25 +418,40 @@ func (t *batchTally) add(o routing.Outcome) {
 	}
 }
 
-func (r *RouterReconciler) announce(ctx context.Context, t *batchTally) {
-	obj := &leadopsv1.LeadPolicy{}
-	obj.Namespace, obj.Name = t.policy.Namespace, t.policy.Name
-	if r.Recorder != nil {
-		var parts []string
-		for _, p := range []struct {
-			n    int
-			what string
-		}{{t.routed, "routed"}, {t.queued, "queued"}, {t.disqual, "disqualified"}, {t.unrouted, "matched no rule"}} {
-			if p.n > 0 {
-				parts = append(parts, fmt.Sprintf("%d %s", p.n, p.what))
-			}
-		}
-		// The recorder needs the object's UID to attach the event; fetch it from the cache.
-		if err := r.Get(ctx, client.ObjectKeyFromObject(obj), obj); err == nil {
-			r.Recorder.Eventf(obj, nil, corev1.EventTypeNormal, "Routed", "Route", "Leads in this pass: %s", strings.Join(parts, ", "))
-		}
+// Event notes' count labels, in the order they are listed.
+const (
+	noteRouted       = "routed"
+	noteQueued       = "queued"
+	noteDisqualified = "disqualified"
+	noteNoRule       = "matched no rule"
+)
+
+func (r *RouterReconciler) announce(t *batchTally) {
+	key := types.NamespacedName{Namespace: t.policy.Namespace, Name: t.policy.Name}
+	r.Events.add(key, "Routed", corev1.EventTypeNormal, "Route", map[string]int64{
+		noteRouted: t.routed, noteQueued: t.queued, noteDisqualified: t.disqual, noteNoRule: t.unrouted,
+	}, "", func(c map[string]int64, _ string, window time.Duration) string {
+		return "Leads" + overWindow(window) + ": " + countsNote(c, noteRouted, noteQueued, noteDisqualified, noteNoRule)
+	})
+	r.notify(r.PolicyChanged, &leadopsv1.LeadPolicy{}, key)
+}
+
+// announceExpressionErrors raises a Warning Event, a log line and a status refresh for each policy
+// whose expressions failed in this pass.
+func (r *RouterReconciler) announceExpressionErrors(ctx context.Context, p *pass) {
+	for policy, errs := range p.failed {
+		ns, name, _ := strings.Cut(policy, "/")
+		key := types.NamespacedName{Namespace: ns, Name: name}
+		last := errs[len(errs)-1]
+		ctrl.LoggerFrom(ctx).Info("LeadPolicy expression failed on leads; they moved on to the next policy or rule",
+			"policy", policy, "field", last.Path(), "count", len(errs), "error", last.Err)
+		r.Events.add(key, "ExpressionError", corev1.EventTypeWarning, "Route", map[string]int64{"": int64(len(errs))},
+			last.Path()+": "+last.Err, func(c map[string]int64, extra string, window time.Duration) string {
+				return fmt.Sprintf("%s failed on leads%s (they moved on to the next policy or rule); last: %s",
+					plural(c[""], "expression evaluation"), overWindow(window), extra)
+			})
+		r.notify(r.PolicyChanged, &leadopsv1.LeadPolicy{}, key)
 	}
-	r.notify(r.PolicyChanged, obj, client.ObjectKeyFromObject(obj))
 }
 
 func (r *RouterReconciler) notify(ch chan event.GenericEvent, obj client.Object, key types.NamespacedName) {
@@ -436,7 +529,13 @@ func (r *RouterReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		r.BatchSize = 500
 	}
 	r.compiled = map[types.NamespacedName]*compiledPolicy{}
-	r.unmatched = map[string]unmatchedMemo{}
+	r.matches = map[string]*matchMemo{}
+	if r.ExpressionErrors == nil {
+		r.ExpressionErrors = newExpressionErrors()
+	}
+	if r.Events == nil {
+		r.Events = &eventAggregator{Client: mgr.GetClient(), Recorder: r.Recorder}
+	}
 	r.states = map[string]*routing.RuleState{}
 	if r.Wake == nil {
 		r.Wake = make(chan event.GenericEvent, 1)

@@ -26,8 +26,8 @@ var (
 	})
 	expressionErrorsTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "leadops_expression_errors_total",
-		Help: "CEL evaluation errors met while routing (the lead moved on to the next policy or rule), by policy.",
-	}, []string{"policy"})
+		Help: "CEL evaluation errors met while routing (the lead moved on to the next policy or rule), by the policy whose expression failed and its field (selector, qualification, rules[N].when). A lead fails an expression at most once per version of the lead.",
+	}, []string{"policy", "field"})
 	slaBreachesTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "leadops_sla_breaches_total",
 		Help: "Handoffs that breached an SLA, by policy (namespace/name) and SLA (first_touch, acceptance).",

@@ -8,7 +8,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	leadopsv1 "github.com/leadops/leadops/api/v1alpha1"
 	"github.com/leadops/leadops/internal/lead"
@@ -24,7 +23,7 @@ const (
 
 // breachTally summarises one pass's breaches of one policy: one Warning Event per pass.
 type breachTally struct {
-	firstTouch, acceptance, reassigned, escalated int
+	firstTouch, acceptance, reassigned, escalated int64
 }
 
 // enforceSLAs records every handoff whose deadline has come, once, and escalates it as its policy
@@ -44,7 +43,7 @@ func (r *RouterReconciler) enforceSLAs(ctx context.Context, p *pass) error {
 		}
 	}
 	for key, t := range tallies {
-		r.announceBreaches(ctx, key, t)
+		r.announceBreaches(key, t)
 	}
 	return nil
 }
@@ -211,20 +210,30 @@ func (p *pass) escalate(l, next *lead.Lead, policy *leadopsv1.LeadPolicy, events
 	return ""
 }
 
-func (r *RouterReconciler) announceBreaches(ctx context.Context, key string, t *breachTally) {
+func (r *RouterReconciler) announceBreaches(key string, t *breachTally) {
 	ns, name, ok := strings.Cut(key, "/")
 	if !ok {
 		return
 	}
-	obj := &leadopsv1.LeadPolicy{}
-	obj.Namespace, obj.Name = ns, name
-	if r.Recorder != nil && r.Get(ctx, client.ObjectKeyFromObject(obj), obj) == nil {
-		msg := fmt.Sprintf("%d handoffs breached their SLA in this pass (%d first touch, %d acceptance)",
-			t.firstTouch+t.acceptance, t.firstTouch, t.acceptance)
-		if t.reassigned+t.escalated > 0 {
-			msg += fmt.Sprintf("; %d reassigned, %d escalated to the manager", t.reassigned, t.escalated)
-		}
-		r.Recorder.Eventf(obj, nil, corev1.EventTypeWarning, "SLABreached", "EnforceSLA", "%s", msg)
+	policy := types.NamespacedName{Namespace: ns, Name: name}
+	r.Events.add(policy, "SLABreached", corev1.EventTypeWarning, "EnforceSLA", map[string]int64{
+		slaFirstTouch: t.firstTouch, slaAcceptance: t.acceptance, "reassigned": t.reassigned, "escalated": t.escalated,
+	}, "", breachNote)
+	r.notify(r.PolicyChanged, &leadopsv1.LeadPolicy{}, policy)
+}
+
+// breachNote is the SLABreached Event's note for counts summed over window. The leads are not named:
+// `leadctl list --policy NS/NAME --breached` lists them.
+func breachNote(c map[string]int64, _ string, window time.Duration) string {
+	total := c[slaFirstTouch] + c[slaAcceptance]
+	verb := "breached their SLA"
+	if total == 1 {
+		verb = "breached its SLA"
 	}
-	r.notify(r.PolicyChanged, obj, client.ObjectKeyFromObject(obj))
+	msg := fmt.Sprintf("%s %s%s (%d first touch, %d acceptance)", plural(total, "handoff"), verb, overWindow(window),
+		c[slaFirstTouch], c[slaAcceptance])
+	if c["reassigned"]+c["escalated"] > 0 {
+		msg += fmt.Sprintf("; %d reassigned, %d escalated to the manager", c["reassigned"], c["escalated"])
+	}
+	return msg
 }

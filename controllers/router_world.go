@@ -129,7 +129,7 @@ func (w *world) prefetchAccounts(policies []*routing.Policy, fingerprint string,
 		if _, known := w.owners[l.Domain]; known || l.Domain == "" || seen[l.Domain] {
 			continue
 		}
-		if m, ok := w.r.unmatched[l.ID]; ok && m.version == l.Version && m.policies == fingerprint {
+		if m, ok := w.r.matches[l.ID]; ok && m.version == l.Version && m.policies == fingerprint && m.match.Policy == nil {
 			continue
 		}
 		seen[l.Domain] = true

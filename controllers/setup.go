@@ -25,8 +25,10 @@ func Setup(ctx context.Context, mgr ctrl.Manager, clk clock.Clock, st LeadStore)
 		Changed: teamChanged, Wake: wake}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the Team controller: %w", err)
 	}
+	exprErrors := newExpressionErrors()
 	if err := (&LeadPolicyReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Clock: clk, Store: st,
-		Changed: policyChanged, Wake: wake, Recorder: mgr.GetEventRecorder("leadpolicy-controller")}).SetupWithManager(mgr); err != nil {
+		Changed: policyChanged, Wake: wake, Recorder: mgr.GetEventRecorder("leadpolicy-controller"),
+		ExpressionErrors: exprErrors}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the LeadPolicy controller: %w", err)
 	}
 	goalChanged := make(chan event.GenericEvent, 64)
@@ -42,7 +44,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, clk clock.Clock, st LeadStore)
 	if err := (&RouterReconciler{Client: mgr.GetClient(), Store: st, Clock: clk,
 		Recorder: mgr.GetEventRecorder("leadops-router"), Wake: wake,
 		PolicyChanged: policyChanged, TeamChanged: teamChanged,
-		Notifier: notifier, SecretReader: mgr.GetAPIReader()}).SetupWithManager(mgr); err != nil {
+		Notifier: notifier, SecretReader: mgr.GetAPIReader(), ExpressionErrors: exprErrors}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the router: %w", err)
 	}
 	if err := mgr.Add(&statusRefresher{Client: mgr.GetClient(), Store: st, Goals: goalChanged, Teams: teamChanged,

@@ -117,7 +117,7 @@ func TestSLABreachReassignEscalateAndClear(t *testing.T) {
 				g.Expect(k8sClient.List(context.Background(), evs, client.InNamespace(e.ns))).To(Succeed())
 				found := false
 				for _, ev := range evs.Items {
-					found = found || (ev.Reason == "SLABreached" && ev.Type == "Warning" && strings.Contains(ev.Note, "1 handoffs breached their SLA in this pass (1 first touch, 0 acceptance); 1 reassigned"))
+					found = found || (ev.Reason == "SLABreached" && ev.Type == "Warning" && strings.Contains(ev.Note, "1 handoff breached its SLA (1 first touch, 0 acceptance); 1 reassigned"))
 				}
 				g.Expect(found).To(BeTrue())
 			}).WithTimeout(10 * time.Second).Should(Succeed())

@@ -12,6 +12,11 @@ const (
 	ConditionSLAAtRisk = "SLAAtRisk"
 	// ConditionCapacityExceeded is True while leads wait because every member of a target team is full.
 	ConditionCapacityExceeded = "CapacityExceeded"
+	// ConditionExpressionErrors is True on a LeadPolicy one of whose expressions failed on a lead under
+	// its current generation (a runtime error or the cost limit): the message names the field path,
+	// the count and the last error. It makes Ready False, since the policy cannot be applied reliably;
+	// it clears when the policy changes, or after a controller restart until an expression fails again.
+	ConditionExpressionErrors = "ExpressionErrors"
 	// ConditionOverCapacity is True on a Team that receives more leads than it closes out.
 	ConditionOverCapacity = "OverCapacity"
 	// ConditionOnTrack says where a TeamGoal stands; its reason is Achieved, OnTrack, AtRisk, Missed or
@@ -27,4 +32,9 @@ const (
 	ReasonInvalidTimezone   = "InvalidTimezone"
 	ReasonInvalidSpec       = "InvalidSpec"
 	ReasonProgressing       = "Progressing"
+	// ReasonExpressionErrors is Ready's reason while ExpressionErrors is True; ExpressionErrors itself
+	// says EvaluationFailed, or NoErrors.
+	ReasonExpressionErrors = "ExpressionErrors"
+	ReasonEvaluationFailed = "EvaluationFailed"
+	ReasonNoErrors         = "NoErrors"
 )

@@ -1,0 +1,136 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	leadopsv1 "github.com/leadops/leadops/api/v1alpha1"
+)
+
+// eventInterval is how often, at most, one policy gets an Event of one reason. Routing passes run many
+// times a second under load; one Event each flooded `kubectl get events` (13 in two seconds for 30
+// breaches), so counts of the passes within an interval are summed into one Event.
+const eventInterval = 10 * time.Second
+
+// eventAggregator emits per-policy Events with counts summed over eventInterval: the first of a
+// (policy, reason) goes out at once, those that follow within the interval fold into one Event sent
+// when it ends. Like the status nudges, it runs on real time: it paces output, it decides nothing.
+type eventAggregator struct {
+	Client   client.Reader
+	Recorder events.EventRecorder
+	Interval time.Duration
+
+	mu      sync.Mutex
+	last    map[eventKey]time.Time
+	pending map[eventKey]*eventTally
+}
+
+type eventKey struct {
+	policy types.NamespacedName
+	reason string
+}
+
+// eventTally is what one Event says: counts by what happened, in the order render lists them.
+type eventTally struct {
+	eventType, action string
+	counts            map[string]int64
+	// extra is free text from the latest occurrence (an error message, say).
+	extra  string
+	render func(counts map[string]int64, extra string, window time.Duration) string
+	since  time.Time
+}
+
+// add records counts for a policy's Event of reason; render turns the summed counts into the note.
+func (a *eventAggregator) add(policy types.NamespacedName, reason, eventType, action string, counts map[string]int64, extra string,
+	render func(map[string]int64, string, time.Duration) string) {
+	if a == nil || a.Recorder == nil {
+		return
+	}
+	k := eventKey{policy: policy, reason: reason}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.last == nil {
+		a.last, a.pending = map[eventKey]time.Time{}, map[eventKey]*eventTally{}
+	}
+	interval := a.Interval
+	if interval <= 0 {
+		interval = eventInterval
+	}
+	now := time.Now()
+	t := a.pending[k]
+	if t == nil {
+		t = &eventTally{eventType: eventType, action: action, counts: map[string]int64{}, render: render, since: now}
+	}
+	for what, n := range counts {
+		t.counts[what] += n
+	}
+	if extra != "" {
+		t.extra = extra
+	}
+	if a.pending[k] != nil {
+		return // the Event at the end of the interval carries these counts too
+	}
+	if wait := a.last[k].Add(interval).Sub(now); wait > 0 {
+		a.pending[k] = t
+		time.AfterFunc(wait, func() {
+			a.mu.Lock()
+			delete(a.pending, k)
+			a.last[k] = time.Now()
+			a.mu.Unlock()
+			a.emit(k, t, time.Since(t.since))
+		})
+		return
+	}
+	a.last[k] = now
+	go a.emit(k, t, 0)
+}
+
+func (a *eventAggregator) emit(k eventKey, t *eventTally, window time.Duration) {
+	obj := &leadopsv1.LeadPolicy{}
+	// The recorder needs the object's UID to attach the Event; read it from the cache.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := a.Client.Get(ctx, k.policy, obj); err != nil {
+		return
+	}
+	a.Recorder.Eventf(obj, nil, t.eventType, k.reason, t.action, "%s", t.render(t.counts, t.extra, window))
+}
+
+// countsNote renders counts as "3 routed, 1 queued" in the order of labels, skipping zeros.
+func countsNote(counts map[string]int64, labels ...string) string {
+	var parts []string
+	for _, l := range labels {
+		if n := counts[l]; n > 0 {
+			parts = append(parts, formatCount(n, l))
+		}
+	}
+	if len(parts) == 0 {
+		keys := make([]string, 0, len(counts))
+		for k := range counts {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			parts = append(parts, formatCount(counts[k], k))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func formatCount(n int64, what string) string { return fmt.Sprintf("%d %s", n, what) }
+
+// overWindow says over which time the counts of an aggregated Event were summed.
+func overWindow(window time.Duration) string {
+	if window < time.Second {
+		return ""
+	}
+	return " in the last " + window.Round(time.Second).String()
+}
