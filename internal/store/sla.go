@@ -1,26 +1,6 @@
 package store
 
-import (
-	"context"
-	"time"
-
-	"github.com/leadops/leadops/internal/lead"
-)
-
-// SLA is what the SLA enforcement needs: the handoffs whose deadline has come (a range scan on the
-// deadline indexes, never a scan of open leads) and the figures behind the SLA conditions and status.
-//
-// A handoff is open for first touch while the lead is in stage routed, and open for acceptance while
-// it is in stage routed or touched. It is overdue once its deadline is at or before now, and at risk
-// once its warning time is, until the deadline.
-type SLA interface {
-	// DueHandoffs returns up to limit leads with an open handoff whose deadline is at or before t
-	// and whose breach is not yet recorded (FirstTouchBreachedAt / AcceptanceBreachedAt nil), earliest
-	// deadline first.
-	DueHandoffs(ctx context.Context, t time.Time, limit int) ([]*lead.Lead, error)
-	// SLAStats computes a policy's SLA figures as q asks.
-	SLAStats(ctx context.Context, policy string, q SLAQuery) (SLAStats, error)
-}
+import "time"
 
 // SLAQuery says which instants a policy's SLA figures are computed for.
 type SLAQuery struct {

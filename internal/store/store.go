@@ -1,54 +1,15 @@
-// Package store is the lead store: leads, accounts and the append-only audit log, behind one narrow
-// interface with two backends (PostgreSQL for production, embedded SQLite as the zero-setup default).
-// Leads are data, not configuration: they never go into etcd.
+// Package store is the lead store: leads, accounts, the append-only audit log, the routing queue,
+// SLA deadlines and the figures behind status and goals, behind one interface (Backend) with two
+// backends (PostgreSQL for production, embedded SQLite as the zero-setup default). Leads are data,
+// not configuration: they never go into etcd.
 package store
 
 import (
-	"context"
 	"errors"
 	"time"
 
 	"github.com/leadops/leadops/internal/lead"
 )
-
-// Store is everything the controller, the HTTP API and leadctl need from the lead store.
-// Implementations must be safe for concurrent use by many goroutines and by several processes.
-type Store interface {
-	// UpsertLead creates a lead, or updates the identity/marketing fields of the lead with the same
-	// external id. Repeating the same input is idempotent: no new version, no new audit event.
-	UpsertLead(ctx context.Context, in LeadInput, actor string) (l *lead.Lead, created bool, err error)
-	// UpsertLeads is UpsertLead for a batch, in one transaction: all stored or none.
-	UpsertLeads(ctx context.Context, in []LeadInput, actor string) ([]*lead.Lead, error)
-	GetLead(ctx context.Context, id string) (*lead.Lead, error)
-	GetLeadByExternalID(ctx context.Context, externalID string) (*lead.Lead, error)
-	// ListLeads returns one page of leads matching the filter, ordered by (created_at, id).
-	ListLeads(ctx context.Context, f ListFilter) (Page, error)
-
-	// Apply records an activity (qualify, disqualify, touch, accept, reject, win, lose) after checking
-	// the lifecycle rules (see package lead). An illegal transition returns a *TransitionError, bad
-	// arguments a *FieldError (ErrInvalid); either way nothing changes. Routing carries an owner and
-	// goes through Update.
-	Apply(ctx context.Context, leadID string, a Activity) (*lead.Lead, error)
-	// Update writes l if its stored version still equals l.Version (optimistic concurrency), bumps the
-	// version, and appends events to the audit log in the same transaction. ErrConflict otherwise.
-	// A stage change must follow the lifecycle (*TransitionError otherwise). ID, ExternalID and
-	// CreatedAt are immutable and ignored. Without events it records one "updated" event by "system".
-	Update(ctx context.Context, l *lead.Lead, events ...AuditEvent) (*lead.Lead, error)
-
-	// Audit returns every audit event of a lead, oldest first.
-	Audit(ctx context.Context, leadID string) ([]AuditEvent, error)
-
-	UpsertAccount(ctx context.Context, a Account) error
-	GetAccount(ctx context.Context, domain string) (*Account, error)
-
-	// Subscribe delivers a Change for every lead created or changed after the call, until ctx ends.
-	// Delivery is at-least-once and may coalesce; consumers re-read the store.
-	Subscribe(ctx context.Context) (<-chan Change, error)
-
-	// Ping reports whether the store is reachable and migrated.
-	Ping(ctx context.Context) error
-	Close() error
-}
 
 // LeadInput is what a marketing tool or an import sends.
 type LeadInput struct {
@@ -128,11 +89,6 @@ type ListFilter struct {
 type Page struct {
 	Leads      []*lead.Lead `json:"leads"`
 	NextCursor string       `json:"nextCursor,omitempty"`
-}
-
-// Change tells a subscriber that a lead was created or changed.
-type Change struct {
-	LeadID string
 }
 
 var (

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -12,8 +11,6 @@ import (
 	"github.com/leadops/leadops/internal/store"
 	"github.com/leadops/leadops/internal/store/internal/core"
 )
-
-var _ store.Goals = (*Store)(nil)
 
 // inRange is the period test on a timestamp column, for one team (@team) or for every lead. Each
 // is answered by a (team, col) or (col) index of 00002_goal_indexes.sql (or the created_at ones).
@@ -134,18 +131,4 @@ func (s *Store) GoalLeads(ctx context.Context, q store.GoalQuery, fn func(*lead.
 		return fmt.Errorf("goal leads %s: %w", m, err)
 	}
 	return nil
-}
-
-// TeamFlow counts the team's leads routed (in) and first touched (out) in [since, until), in one
-// query over the (team, routed_at) and (team, touched_at) indexes. routed_at restarts on a
-// reassignment, so a reassigned lead counts for its new team. An empty team counts every lead.
-func (s *Store) TeamFlow(ctx context.Context, team string, since, until time.Time) (in, out int64, err error) {
-	t := team != ""
-	err = s.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM leads WHERE `+inRange("routed_at", t)+`),
-	(SELECT count(*) FROM leads WHERE `+inRange("touched_at", t)+`)`,
-		pgx.NamedArgs{"team": team, "start": since, "end": until}).Scan(&in, &out)
-	if err != nil {
-		return 0, 0, fmt.Errorf("team flow: %w", err)
-	}
-	return in, out, nil
 }

@@ -196,53 +196,6 @@ func (s *Store) UpsertLeads(ctx context.Context, in []store.LeadInput, actor str
 	return out, nil
 }
 
-// recordAndNotify appends the audit events and queues one NOTIFY per 150 written leads, in the
-// caller's transaction: PostgreSQL delivers the notifications only if it commits.
-func recordAndNotify(ctx context.Context, tx pgx.Tx, written []*lead.Lead, events []store.AuditEvent) error {
-	ids := make([]string, len(written))
-	for i, l := range written {
-		ids[i] = l.ID
-	}
-	b := &pgx.Batch{}
-	if err := queueRecordAndNotify(b, ids, events); err != nil {
-		return err
-	}
-	if b.Len() == 0 {
-		return nil
-	}
-	return tx.SendBatch(ctx, b).Close()
-}
-
-// queueRecordAndNotify queues recordAndNotify's statements on b, for callers that pipeline them
-// behind their own writes.
-func queueRecordAndNotify(b *pgx.Batch, written []string, events []store.AuditEvent) error {
-	if len(events) > 0 {
-		n := len(events)
-		leadIDs, ats := make([]string, n), make([]time.Time, n)
-		actors, types, reasons, data := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		for i, ev := range events {
-			d, err := jsonText(ev.Data)
-			if err != nil {
-				return &store.FieldError{Field: "data", Message: "audit data not representable as JSON"}
-			}
-			leadIDs[i], ats[i], actors[i], types[i], reasons[i], data[i] = ev.LeadID, ev.At, ev.Actor, ev.Type, ev.Reason, d
-		}
-		b.Queue(`INSERT INTO audit_events (lead_id, at, actor, type, reason, data)
-			SELECT lead_id, at, actor, type, reason, data::jsonb
-			FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[])
-			AS e(lead_id, at, actor, type, reason, data)`, leadIDs, ats, actors, types, reasons, data)
-	}
-	if len(written) > 0 {
-		// One NOTIFY per 150 leads ("id:seq,id:seq,…" stays under the 8000-byte payload limit):
-		// a thousand separate notifications would cost the batch more than its own insert.
-		b.Queue(`SELECT pg_notify($1, string_agg(t.id::text || ':' || t.change_seq, ','))
-			FROM (SELECT id, change_seq, (row_number() OVER () - 1) / 150 AS chunk
-			      FROM leads WHERE id = ANY($2::uuid[])) t
-			GROUP BY t.chunk`, channel, written)
-	}
-	return nil
-}
-
 // GetLead returns a lead by id.
 func (s *Store) GetLead(ctx context.Context, id string) (*lead.Lead, error) {
 	if !core.ValidID(id) {
@@ -351,4 +304,94 @@ func createdLead(in store.LeadInput, id, attrs string, now time.Time) (*lead.Lea
 		}
 	}
 	return l, nil
+}
+
+// writeLeadSQL rewrites every mutable column of a lead, guarded by its version.
+const writeLeadSQL = `UPDATE leads SET email = $1, name = $2, company = $3, domain = $4, country = $5,
+	industry = $6, employees = $7, source = $8, campaign = $9, score = $10, attributes = $11::jsonb,
+	stage = $12, owner = $13, team = $14, policy = $15, reason = $16, amount = $17,
+	reassignment_count = $18, updated_at = $19, qualified_at = $20, routed_at = $21, touched_at = $22,
+	accepted_at = $23, rejected_at = $24, closed_at = $25, first_touch_due = $26, acceptance_due = $27,
+	rule = $28, first_touch_warn = $29, acceptance_warn = $30, first_touch_breached_at = $31,
+	acceptance_breached_at = $32, breach_count = $33, last_breach_at = $34, previous_owners = $35::jsonb,
+	version = version + 1, change_seq = nextval('lead_change_seq')
+WHERE id = $36 AND version = $37
+RETURNING ` + leadColumns
+
+// Apply records an activity. The row lock taken by SELECT … FOR UPDATE makes concurrent Apply calls
+// on one lead queue up instead of overwriting each other.
+func (s *Store) Apply(ctx context.Context, leadID string, a store.Activity) (*lead.Lead, error) {
+	if !core.ValidID(leadID) {
+		return nil, fmt.Errorf("apply %s to lead %q: %w", a.Kind, leadID, store.ErrNotFound)
+	}
+	var out *lead.Lead
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		cur, err := getForUpdate(ctx, tx, leadID)
+		if err != nil {
+			return err
+		}
+		next, ev, err := core.ApplyActivity(cur, a, s.opts.Now())
+		if err != nil {
+			return err
+		}
+		if out, err = writeLead(ctx, tx, next, cur.Version); err != nil {
+			return err
+		}
+		return recordAndNotify(ctx, tx, []*lead.Lead{out}, []store.AuditEvent{ev})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("apply %s to lead %s: %w", a.Kind, leadID, err)
+	}
+	return out, nil
+}
+
+// Update is a compare-and-swap write of l plus its audit events, in one transaction.
+func (s *Store) Update(ctx context.Context, l *lead.Lead, events ...store.AuditEvent) (*lead.Lead, error) {
+	if l == nil || !core.ValidID(l.ID) {
+		return nil, fmt.Errorf("update lead: %w", store.ErrNotFound)
+	}
+	var out *lead.Lead
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		cur, err := getForUpdate(ctx, tx, l.ID)
+		if err != nil {
+			return err
+		}
+		next, evs, err := core.PrepareUpdate(cur, l, events, s.opts.Now())
+		if err != nil {
+			return err
+		}
+		if out, err = writeLead(ctx, tx, next, cur.Version); err != nil {
+			return err
+		}
+		return recordAndNotify(ctx, tx, []*lead.Lead{out}, evs)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("update lead %s: %w", l.ID, err)
+	}
+	return out, nil
+}
+
+func getForUpdate(ctx context.Context, tx pgx.Tx, id string) (*lead.Lead, error) {
+	l, err := scanLead(tx.QueryRow(ctx, `SELECT `+leadColumns+` FROM leads WHERE id = $1 FOR UPDATE`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, store.ErrNotFound
+	}
+	return l, err
+}
+
+func writeLead(ctx context.Context, tx pgx.Tx, l *lead.Lead, version int64) (*lead.Lead, error) {
+	attrs, err := jsonText(l.Attributes)
+	if err != nil {
+		return nil, &store.FieldError{Field: "attributes", Message: "not representable as JSON"}
+	}
+	out, err := scanLead(tx.QueryRow(ctx, writeLeadSQL, l.Email, l.Name, l.Company, l.Domain, l.Country,
+		l.Industry, l.Employees, l.Source, l.Campaign, l.Score, attrs, string(l.Stage), l.Owner, l.Team,
+		l.Policy, l.Reason, l.Amount, l.ReassignmentCount, l.UpdatedAt, l.QualifiedAt, l.RoutedAt,
+		l.TouchedAt, l.AcceptedAt, l.RejectedAt, l.ClosedAt, l.FirstTouchDue, l.AcceptanceDue, l.Rule,
+		l.FirstTouchWarn, l.AcceptanceWarn, l.FirstTouchBreachedAt, l.AcceptanceBreachedAt, l.BreachCount,
+		l.LastBreachAt, core.PreviousOwnersJSON(l.PreviousOwners), l.ID, version))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, store.ErrConflict
+	}
+	return out, err
 }

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -11,8 +12,24 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/leadops/leadops/internal/store"
 	"github.com/leadops/leadops/internal/store/internal/notify"
 )
+
+// channel is the LISTEN/NOTIFY channel; a payload is a comma-separated list of
+// "<lead id>:<change_seq>".
+const channel = "leadops_lead_changes"
+
+// Subscribe delivers a Change for every lead any process changes after the call returns.
+func (s *Store) Subscribe(ctx context.Context) (<-chan store.Change, error) {
+	s.listenOnce.Do(func() {
+		s.listener = newListener(s.pool.Config().ConnConfig.Copy(), &s.hub, s.opts.Log())
+	})
+	if err := s.listener.waitReady(ctx); err != nil {
+		return nil, fmt.Errorf("subscribe: %w", err)
+	}
+	return s.hub.Subscribe(ctx), nil
+}
 
 // replaySlack widens the replay after a reconnect: change_seq values are taken when a statement
 // runs, not when its transaction commits, so a transaction with a lower number may commit after

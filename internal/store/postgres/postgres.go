@@ -16,11 +16,7 @@ import (
 	"github.com/leadops/leadops/internal/store/internal/notify"
 )
 
-// channel is the LISTEN/NOTIFY channel; a payload is a comma-separated list of
-// "<lead id>:<change_seq>".
-const channel = "leadops_lead_changes"
-
-// Store implements store.Store on PostgreSQL.
+// Store implements store.Backend on PostgreSQL.
 type Store struct {
 	pool *pgxpool.Pool
 	opts store.Options
@@ -31,7 +27,7 @@ type Store struct {
 	closeOnce  sync.Once
 }
 
-var _ store.Store = (*Store)(nil)
+var _ store.Backend = (*Store)(nil)
 
 // Open connects, applies pending migrations (under an advisory lock, so concurrent starts are safe)
 // and returns the store. The DSN is a libpq URL or keyword/value string.
@@ -74,15 +70,4 @@ func (s *Store) Close() error {
 		s.pool.Close()
 	})
 	return nil
-}
-
-// Subscribe delivers a Change for every lead any process changes after the call returns.
-func (s *Store) Subscribe(ctx context.Context) (<-chan store.Change, error) {
-	s.listenOnce.Do(func() {
-		s.listener = newListener(s.pool.Config().ConnConfig.Copy(), &s.hub, s.opts.Log())
-	})
-	if err := s.listener.waitReady(ctx); err != nil {
-		return nil, fmt.Errorf("subscribe: %w", err)
-	}
-	return s.hub.Subscribe(ctx), nil
 }

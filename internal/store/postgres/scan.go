@@ -3,6 +3,9 @@ package postgres
 import (
 	"encoding/json"
 	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/leadops/leadops/internal/lead"
 	"github.com/leadops/leadops/internal/store/internal/core"
@@ -66,4 +69,25 @@ func jsonText(m map[string]any) (string, error) {
 	}
 	b, err := json.Marshal(m)
 	return string(b), err
+}
+
+func scanLeads(rows pgx.Rows) ([]*lead.Lead, error) {
+	defer rows.Close()
+	out := []*lead.Lead{}
+	for rows.Next() {
+		l, err := scanLead(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+func utc(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
 }

@@ -32,8 +32,6 @@ WHERE leads.email IS NOT excluded.email OR leads.name IS NOT excluded.name
 	OR leads.attributes IS NOT excluded.attributes
 RETURNING ` + leadColumns
 
-const insertAuditSQL = `INSERT INTO audit_events (lead_id, at, actor, type, reason, data) VALUES (?, ?, ?, ?, ?, ?)`
-
 // UpsertLead creates or updates one lead by external id.
 func (s *Store) UpsertLead(ctx context.Context, in store.LeadInput, actor string) (*lead.Lead, bool, error) {
 	in = in.Normalize()
@@ -226,15 +224,108 @@ func (s *Store) ListLeads(ctx context.Context, f store.ListFilter) (store.Page, 
 	return page, nil
 }
 
-// write runs fn in a write transaction (BEGIN IMMEDIATE on the single writer connection).
-func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.w.BeginTx(ctx, nil)
+// writeLeadSQL rewrites every mutable column of a lead, guarded by its version.
+const writeLeadSQL = `UPDATE leads SET email = ?, name = ?, company = ?, domain = ?, country = ?,
+	industry = ?, employees = ?, source = ?, campaign = ?, score = ?, attributes = ?, stage = ?,
+	owner = ?, team = ?, policy = ?, reason = ?, amount = ?, reassignment_count = ?, updated_at = ?,
+	qualified_at = ?, routed_at = ?, touched_at = ?, accepted_at = ?, rejected_at = ?, closed_at = ?,
+	first_touch_due = ?, acceptance_due = ?, rule = ?, first_touch_warn = ?, acceptance_warn = ?,
+	first_touch_breached_at = ?, acceptance_breached_at = ?, breach_count = ?, last_breach_at = ?,
+	previous_owners = ?, version = version + 1
+WHERE id = ? AND version = ?`
+
+// Apply records an activity. The write transaction holds SQLite's write lock from BEGIN, so the
+// read-check-write below cannot interleave with another writer: no lost updates.
+func (s *Store) Apply(ctx context.Context, leadID string, a store.Activity) (*lead.Lead, error) {
+	if !core.ValidID(leadID) {
+		return nil, fmt.Errorf("apply %s to lead %q: %w", a.Kind, leadID, store.ErrNotFound)
+	}
+	var out *lead.Lead
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		cur, err := getForWrite(ctx, tx, leadID)
+		if err != nil {
+			return err
+		}
+		next, ev, err := core.ApplyActivity(cur, a, s.opts.Now())
+		if err != nil {
+			return err
+		}
+		if out, err = writeLead(ctx, tx, next, cur.Version); err != nil {
+			return err
+		}
+		return insertAudit(ctx, tx, ev)
+	})
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("apply %s to lead %s: %w", a.Kind, leadID, err)
 	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
+	s.hub.Publish(out.ID)
+	return out, nil
+}
+
+// Update is a compare-and-swap write of l plus its audit events, in one transaction.
+func (s *Store) Update(ctx context.Context, l *lead.Lead, events ...store.AuditEvent) (*lead.Lead, error) {
+	if l == nil || !core.ValidID(l.ID) {
+		return nil, fmt.Errorf("update lead: %w", store.ErrNotFound)
 	}
-	return tx.Commit()
+	var out *lead.Lead
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		cur, err := getForWrite(ctx, tx, l.ID)
+		if err != nil {
+			return err
+		}
+		next, evs, err := core.PrepareUpdate(cur, l, events, s.opts.Now())
+		if err != nil {
+			return err
+		}
+		if out, err = writeLead(ctx, tx, next, cur.Version); err != nil {
+			return err
+		}
+		for _, ev := range evs {
+			if err := insertAudit(ctx, tx, ev); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("update lead %s: %w", l.ID, err)
+	}
+	s.hub.Publish(out.ID)
+	return out, nil
+}
+
+func getForWrite(ctx context.Context, tx *sql.Tx, id string) (*lead.Lead, error) {
+	l, err := scanLead(tx.QueryRowContext(ctx, `SELECT `+leadColumns+` FROM leads WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, store.ErrNotFound
+	}
+	return l, err
+}
+
+func writeLead(ctx context.Context, tx *sql.Tx, l *lead.Lead, version int64) (*lead.Lead, error) {
+	args, err := writeLeadArgs(l, version)
+	if err != nil {
+		return nil, err
+	}
+	out, err := scanLead(tx.QueryRowContext(ctx, writeLeadSQL+` RETURNING `+leadColumns, args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, store.ErrConflict
+	}
+	return out, err
+}
+
+// writeLeadArgs are writeLeadSQL's arguments for writing l over the stored version.
+func writeLeadArgs(l *lead.Lead, version int64) ([]any, error) {
+	attrs, err := attributesJSON(l.Attributes)
+	if err != nil {
+		return nil, &store.FieldError{Field: "attributes", Message: "not representable as JSON"}
+	}
+	return []any{l.Email, l.Name, l.Company, l.Domain,
+		l.Country, l.Industry, l.Employees, l.Source, l.Campaign, l.Score, attrs, string(l.Stage),
+		l.Owner, l.Team, l.Policy, l.Reason, l.Amount, l.ReassignmentCount, l.UpdatedAt.UnixMicro(),
+		micros(l.QualifiedAt), micros(l.RoutedAt), micros(l.TouchedAt), micros(l.AcceptedAt),
+		micros(l.RejectedAt), micros(l.ClosedAt), micros(l.FirstTouchDue), micros(l.AcceptanceDue),
+		l.Rule, micros(l.FirstTouchWarn), micros(l.AcceptanceWarn), micros(l.FirstTouchBreachedAt),
+		micros(l.AcceptanceBreachedAt), l.BreachCount, micros(l.LastBreachAt),
+		core.PreviousOwnersJSON(l.PreviousOwners), l.ID, version}, nil
 }

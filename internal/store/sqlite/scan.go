@@ -89,3 +89,16 @@ func attributesJSON(m map[string]any) (string, error) {
 	b, err := json.Marshal(m)
 	return string(b), err
 }
+
+func scanLeads(rows *sql.Rows) ([]*lead.Lead, error) {
+	defer rows.Close()
+	out := []*lead.Lead{}
+	for rows.Next() {
+		l, err := scanLead(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}

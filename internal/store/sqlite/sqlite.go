@@ -26,7 +26,7 @@ import (
 // busyTimeoutMillis is how long a connection waits for another process's write lock.
 const busyTimeoutMillis = 10000
 
-// Store implements store.Store on a SQLite file.
+// Store implements store.Backend on a SQLite file.
 type Store struct {
 	w    *sql.DB // one connection, BEGIN IMMEDIATE: all writes
 	r    *sql.DB // readers
@@ -35,25 +35,7 @@ type Store struct {
 	once sync.Once
 }
 
-var _ store.Store = (*Store)(nil)
-
-// hubs shares one notifier per database file inside the process, so two Stores on one file (two
-// components of one binary) see each other's changes.
-var (
-	hubsMu sync.Mutex
-	hubs   = map[string]*notify.Hub{}
-)
-
-func hubFor(path string) *notify.Hub {
-	hubsMu.Lock()
-	defer hubsMu.Unlock()
-	h, ok := hubs[path]
-	if !ok {
-		h = &notify.Hub{}
-		hubs[path] = h
-	}
-	return h
-}
+var _ store.Backend = (*Store)(nil)
 
 // Open opens (creating if needed) the database file at path and applies pending migrations.
 func Open(ctx context.Context, path string, opts store.Options) (*Store, error) {
@@ -122,7 +104,15 @@ func (s *Store) Close() error {
 	return err
 }
 
-// Subscribe delivers changes committed after the call through this process.
-func (s *Store) Subscribe(ctx context.Context) (<-chan store.Change, error) {
-	return s.hub.Subscribe(ctx), nil
+// write runs fn in a write transaction (BEGIN IMMEDIATE on the single writer connection).
+func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
 }

@@ -21,8 +21,9 @@ import (
 //	PATH                              SQLite file at PATH (anything without a scheme)
 //
 // Any other scheme is an error naming the accepted forms. Error messages never echo the DSN, which
-// may carry a password.
-func Open(ctx context.Context, dsn string, opts store.Options) (store.Store, error) {
+// may carry a password. Both backends implement the whole store.Backend, so callers need no type
+// assertion.
+func Open(ctx context.Context, dsn string, opts store.Options) (store.Backend, error) {
 	kind, target, err := Parse(dsn)
 	if err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/leadops/leadops/internal/store"
 	"github.com/leadops/leadops/internal/store/postgres"
@@ -70,6 +71,70 @@ func TestOpenSQLite(t *testing.T) {
 }
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// Open's result is the whole store contract, whichever backend the DSN names.
+var _ func(context.Context, string, store.Options) (store.Backend, error) = Open
+
+// TestOpenReturnsBackend opens both DSN kinds through one store.Backend variable and uses a method
+// of every group (leads, accounts, routing queue, SLA, stats, goals, changes), with no type assertion.
+func TestOpenReturnsBackend(t *testing.T) {
+	for _, tc := range []struct {
+		kind Kind
+		dsn  string
+	}{
+		{KindSQLite, "sqlite://" + filepath.Join(t.TempDir(), "leads.db")},
+		{KindPostgres, pgtest.NewDatabase(t)},
+	} {
+		t.Run(string(tc.kind), func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var b store.Backend
+			b, err := Open(ctx, tc.dsn, store.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer b.Close()
+			switch b.(type) {
+			case *sqlite.Store:
+				if tc.kind != KindSQLite {
+					t.Fatalf("Open(%s DSN) = %T", tc.kind, b)
+				}
+			case *postgres.Store:
+				if tc.kind != KindPostgres {
+					t.Fatalf("Open(%s DSN) = %T", tc.kind, b)
+				}
+			default:
+				t.Fatalf("Open = %T", b)
+			}
+			if err := b.Ping(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := b.Subscribe(ctx); err != nil {
+				t.Fatal(err)
+			}
+			l, _, err := b.UpsertLead(ctx, store.LeadInput{ExternalID: "x-1", Domain: "example.com"}, "storeopen-test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := b.UpsertAccount(ctx, store.Account{Domain: "example.com", Owner: "rep-1"}); err != nil {
+				t.Fatal(err)
+			}
+			if pending, err := b.PendingLeads(ctx, store.PendingCursor{}, 10); err != nil || len(pending) != 1 || pending[0].ID != l.ID {
+				t.Fatalf("PendingLeads = %v, %v", pending, err)
+			}
+			now := time.Now()
+			if _, err := b.DueHandoffs(ctx, now, 10); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := b.PolicyStats(ctx, "default/p"); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := b.GoalMetric(ctx, store.GoalQuery{Metric: "NewLeads", Start: now.Add(-time.Hour), End: now.Add(time.Hour), Now: now}); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
 
 func TestOpenPostgres(t *testing.T) {
 	s, err := Open(context.Background(), pgtest.NewDatabase(t), store.Options{})

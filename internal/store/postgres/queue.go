@@ -14,11 +14,6 @@ import (
 	"github.com/leadops/leadops/internal/store/internal/core"
 )
 
-var (
-	_ store.Router = (*Store)(nil)
-	_ store.SLA    = (*Store)(nil)
-)
-
 // PendingLeads returns the router's queue, oldest first (leads_pending_idx).
 func (s *Store) PendingLeads(ctx context.Context, after store.PendingCursor, limit int) ([]*lead.Lead, error) {
 	if limit <= 0 {
@@ -42,19 +37,6 @@ func (s *Store) PendingLeads(ctx context.Context, after store.PendingCursor, lim
 		return nil, fmt.Errorf("pending leads: %w", err)
 	}
 	return out, nil
-}
-
-func scanLeads(rows pgx.Rows) ([]*lead.Lead, error) {
-	defer rows.Close()
-	out := []*lead.Lead{}
-	for rows.Next() {
-		l, err := scanLead(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
 }
 
 // OpenLoad counts the routed and touched leads of each owner (leads_open_owner_idx).
@@ -115,44 +97,6 @@ func (s *Store) RuleHistory(ctx context.Context, policy, rule string) (string, m
 		return "", nil, fmt.Errorf("rule history: %w", err)
 	}
 	return last, counts, nil
-}
-
-// PolicyStats counts a policy's leads in one query.
-func (s *Store) PolicyStats(ctx context.Context, policy string) (store.PolicyStats, error) {
-	var st store.PolicyStats
-	err := s.pool.QueryRow(ctx, `SELECT
-		count(*) FILTER (WHERE routed_at IS NOT NULL),
-		count(*) FILTER (WHERE stage IN ('routed', 'touched')),
-		count(*) FILTER (WHERE stage = 'qualified' AND owner = ''),
-		count(*) FILTER (WHERE stage = 'disqualified'),
-		max(routed_at)
-		FROM leads WHERE policy = $1`, policy).Scan(&st.Routed, &st.Open, &st.Queued, &st.Disqualified, &st.LastRoutedTime)
-	if err != nil {
-		return st, fmt.Errorf("policy stats: %w", err)
-	}
-	st.LastRoutedTime = utc(st.LastRoutedTime)
-	return st, nil
-}
-
-func utc(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	u := t.UTC()
-	return &u
-}
-
-// TeamStats counts a team's open and queued leads in one query.
-func (s *Store) TeamStats(ctx context.Context, team string) (store.TeamStats, error) {
-	var st store.TeamStats
-	err := s.pool.QueryRow(ctx, `SELECT
-		count(*) FILTER (WHERE stage IN ('routed', 'touched')),
-		count(*) FILTER (WHERE stage = 'qualified' AND owner = '')
-		FROM leads WHERE team = $1 AND stage IN ('routed', 'touched', 'qualified')`, team).Scan(&st.Open, &st.Queued)
-	if err != nil {
-		return st, fmt.Errorf("team stats: %w", err)
-	}
-	return st, nil
 }
 
 // commitSQL writes a whole batch of decisions in one set-based UPDATE: one array per column,

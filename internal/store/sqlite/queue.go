@@ -11,11 +11,6 @@ import (
 	"github.com/leadops/leadops/internal/store/internal/core"
 )
 
-var (
-	_ store.Router = (*Store)(nil)
-	_ store.SLA    = (*Store)(nil)
-)
-
 // pendingWhere is leads_pending_idx's predicate, repeated verbatim so SQLite uses the index.
 const pendingWhere = `stage = 'new' OR (stage = 'qualified' AND owner = '')`
 
@@ -38,19 +33,6 @@ func (s *Store) PendingLeads(ctx context.Context, after store.PendingCursor, lim
 		return nil, fmt.Errorf("pending leads: %w", err)
 	}
 	return out, nil
-}
-
-func scanLeads(rows *sql.Rows) ([]*lead.Lead, error) {
-	defer rows.Close()
-	out := []*lead.Lead{}
-	for rows.Next() {
-		l, err := scanLead(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
 }
 
 // OpenLoad counts the routed and touched leads of each owner.
@@ -110,39 +92,6 @@ func (s *Store) RuleHistory(ctx context.Context, policy, rule string) (string, m
 		return "", nil, fmt.Errorf("rule history: %w", err)
 	}
 	return last, counts, nil
-}
-
-// PolicyStats counts a policy's leads in one pass over its index range.
-func (s *Store) PolicyStats(ctx context.Context, policy string) (store.PolicyStats, error) {
-	var (
-		st   store.PolicyStats
-		last sql.NullInt64
-	)
-	err := s.r.QueryRowContext(ctx, `SELECT
-		coalesce(sum(routed_at IS NOT NULL), 0),
-		coalesce(sum(stage IN ('routed', 'touched')), 0),
-		coalesce(sum(stage = 'qualified' AND owner = ''), 0),
-		coalesce(sum(stage = 'disqualified'), 0),
-		max(routed_at)
-		FROM leads WHERE policy = ?`, policy).Scan(&st.Routed, &st.Open, &st.Queued, &st.Disqualified, &last)
-	if err != nil {
-		return st, fmt.Errorf("policy stats: %w", err)
-	}
-	st.LastRoutedTime = ptime(last)
-	return st, nil
-}
-
-// TeamStats counts a team's open and queued leads.
-func (s *Store) TeamStats(ctx context.Context, team string) (store.TeamStats, error) {
-	var st store.TeamStats
-	err := s.r.QueryRowContext(ctx, `SELECT
-		coalesce(sum(stage IN ('routed', 'touched')), 0),
-		coalesce(sum(stage = 'qualified' AND owner = ''), 0)
-		FROM leads WHERE team = ? AND stage IN ('routed', 'touched', 'qualified')`, team).Scan(&st.Open, &st.Queued)
-	if err != nil {
-		return st, fmt.Errorf("team stats: %w", err)
-	}
-	return st, nil
 }
 
 // CommitDecisions writes the decisions in one write transaction with prepared statements. The

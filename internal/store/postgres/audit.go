@@ -1,0 +1,94 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/leadops/leadops/internal/lead"
+	"github.com/leadops/leadops/internal/store"
+)
+
+// recordAndNotify appends the audit events and queues one NOTIFY per 150 written leads, in the
+// caller's transaction: PostgreSQL delivers the notifications only if it commits.
+func recordAndNotify(ctx context.Context, tx pgx.Tx, written []*lead.Lead, events []store.AuditEvent) error {
+	ids := make([]string, len(written))
+	for i, l := range written {
+		ids[i] = l.ID
+	}
+	b := &pgx.Batch{}
+	if err := queueRecordAndNotify(b, ids, events); err != nil {
+		return err
+	}
+	if b.Len() == 0 {
+		return nil
+	}
+	return tx.SendBatch(ctx, b).Close()
+}
+
+// queueRecordAndNotify queues recordAndNotify's statements on b, for callers that pipeline them
+// behind their own writes.
+func queueRecordAndNotify(b *pgx.Batch, written []string, events []store.AuditEvent) error {
+	if len(events) > 0 {
+		n := len(events)
+		leadIDs, ats := make([]string, n), make([]time.Time, n)
+		actors, types, reasons, data := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		for i, ev := range events {
+			d, err := jsonText(ev.Data)
+			if err != nil {
+				return &store.FieldError{Field: "data", Message: "audit data not representable as JSON"}
+			}
+			leadIDs[i], ats[i], actors[i], types[i], reasons[i], data[i] = ev.LeadID, ev.At, ev.Actor, ev.Type, ev.Reason, d
+		}
+		b.Queue(`INSERT INTO audit_events (lead_id, at, actor, type, reason, data)
+			SELECT lead_id, at, actor, type, reason, data::jsonb
+			FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[])
+			AS e(lead_id, at, actor, type, reason, data)`, leadIDs, ats, actors, types, reasons, data)
+	}
+	if len(written) > 0 {
+		// One NOTIFY per 150 leads ("id:seq,id:seq,…" stays under the 8000-byte payload limit):
+		// a thousand separate notifications would cost the batch more than its own insert.
+		b.Queue(`SELECT pg_notify($1, string_agg(t.id::text || ':' || t.change_seq, ','))
+			FROM (SELECT id, change_seq, (row_number() OVER () - 1) / 150 AS chunk
+			      FROM leads WHERE id = ANY($2::uuid[])) t
+			GROUP BY t.chunk`, channel, written)
+	}
+	return nil
+}
+
+// Audit returns the audit trail of a lead, oldest first.
+func (s *Store) Audit(ctx context.Context, leadID string) ([]store.AuditEvent, error) {
+	if _, err := s.GetLead(ctx, leadID); err != nil {
+		return nil, fmt.Errorf("audit: %w", err)
+	}
+	rows, err := s.pool.Query(ctx, `SELECT id, lead_id::text, at, actor, type, reason, data::text
+		FROM audit_events WHERE lead_id = $1 ORDER BY id`, leadID)
+	if err != nil {
+		return nil, fmt.Errorf("audit of lead %s: %w", leadID, err)
+	}
+	defer rows.Close()
+	out := []store.AuditEvent{}
+	for rows.Next() {
+		var (
+			ev   store.AuditEvent
+			data string
+		)
+		if err := rows.Scan(&ev.ID, &ev.LeadID, &ev.At, &ev.Actor, &ev.Type, &ev.Reason, &data); err != nil {
+			return nil, fmt.Errorf("audit of lead %s: %w", leadID, err)
+		}
+		ev.At = ev.At.UTC()
+		if data != "{}" {
+			if err := json.Unmarshal([]byte(data), &ev.Data); err != nil {
+				return nil, fmt.Errorf("audit of lead %s: %w", leadID, err)
+			}
+		}
+		out = append(out, ev)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("audit of lead %s: %w", leadID, err)
+	}
+	return out, nil
+}
