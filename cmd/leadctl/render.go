@@ -67,7 +67,7 @@ func stageSentence(l *lead.Lead, events []store.AuditEvent) string {
 func disqualifiedBy(l *lead.Lead, events []store.AuditEvent) string {
 	for i := len(events) - 1; i >= 0; i-- {
 		ev := events[i]
-		if ev.Type != "disqualified" {
+		if ev.Type != lead.EventDisqualified {
 			continue
 		}
 		if ev.Actor == controllerActor {
@@ -178,7 +178,9 @@ func roughly(d time.Duration) string {
 	}
 }
 
-// describe puts one audit event in words. Types the store adds later still print sensibly.
+// describe puts one audit event in words. Types the store adds later still print sensibly. The
+// lead.Event constants are what leadops writes; the bare strings beside them are names no writer of
+// this tree records (older builds, other tools), still put in words rather than printed raw.
 func describe(ev store.AuditEvent) string {
 	who := firstNonEmpty(ev.Actor, "someone")
 	str := func(k string) string {
@@ -189,9 +191,9 @@ func describe(ev store.AuditEvent) string {
 	}
 	var s string
 	switch ev.Type {
-	case "created":
+	case lead.EventCreated:
 		s = who + " created the lead"
-	case "updated":
+	case lead.EventUpdated:
 		s = who + " updated the lead's details"
 	case "stage_changed":
 		from, to := str("from"), str("to")
@@ -200,43 +202,43 @@ func describe(ev store.AuditEvent) string {
 		} else {
 			s = who + " changed the stage"
 		}
-	case "qualified":
+	case lead.EventQualified:
 		s = who + " qualified the lead"
-	case "disqualified":
+	case lead.EventDisqualified:
 		s = who + " disqualified the lead"
 		if ev.Actor == controllerActor {
 			s = gateOf(ev, &lead.Lead{}) + " disqualified the lead"
 		}
-	case "routed":
+	case lead.EventRouted:
 		s = "handed to " + firstNonEmpty(str("owner"), "a rep")
 		if t := str("team"); t != "" {
 			s += " in team " + t
 		}
-	case "touched", "touch":
+	case lead.EventTouched, "touch":
 		s = who + " made contact"
-	case "accepted", "accept":
+	case lead.EventAccepted, "accept":
 		s = who + " accepted the lead"
-	case "rejected", "reject":
+	case lead.EventRejected, "reject":
 		s = who + " rejected the lead back to marketing"
-	case "won", "win":
+	case lead.EventWon, "win":
 		s = who + " won the deal"
 		if a := str("amount"); a != "" {
 			if f, err := strconv.ParseFloat(a, 64); err == nil {
 				s += " for " + money(f)
 			}
 		}
-	case "lost", "lose":
+	case lead.EventLost, "lose":
 		s = who + " lost the deal"
-	case "breached":
+	case lead.EventBreached:
 		s = "the response deadline was missed"
 	case "sla_at_risk", "at_risk":
 		s = "the response deadline is close"
-	case "reassigned":
+	case lead.EventReassigned:
 		s = "reassigned"
 		if o := str("owner"); o != "" {
 			s += " to " + o
 		}
-	case "escalated":
+	case lead.EventEscalated:
 		s = "escalated to the manager"
 	default:
 		s = who + ": " + strings.ReplaceAll(ev.Type, "_", " ")

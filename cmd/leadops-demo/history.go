@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/leadops/leadops/internal/lead"
 	"github.com/leadops/leadops/internal/store"
 )
 
@@ -124,10 +125,12 @@ func (h *historian) lead(ctx context.Context, n int, created time.Time) error {
 		}
 	}
 	t = h.at(t.Add(time.Minute))
-	routed := *l
-	routed.Stage, routed.Owner, routed.Team, routed.Policy, routed.Rule, routed.RoutedAt =
-		"routed", owner, h.ns+"/"+team, h.ns+"/inbound", rule, &t
-	if l, err = h.st.Update(ctx, &routed, store.AuditEvent{Actor: "controller", At: t, Type: "routed",
+	// Routed the way the controller routes (lead.Route), with no SLA: this handoff is history.
+	routed, err := lead.Route(*l, owner, h.ns+"/"+team, h.ns+"/inbound", rule, t, lead.Deadlines{})
+	if err != nil {
+		return fmt.Errorf("history lead %s: route: %w", in.ExternalID, err)
+	}
+	if l, err = h.st.Update(ctx, &routed, store.AuditEvent{Actor: "controller", At: t, Type: lead.EventRouted,
 		Reason: "routed before the demo started (seeded history)",
 		Data:   map[string]any{"team": routed.Team, "owner": owner, "rule": rule}}); err != nil {
 		return fmt.Errorf("history lead %s: route: %w", in.ExternalID, err)

@@ -19,7 +19,9 @@ const (
 	// ActivityDisqualify: marketing decides the lead is not worth handing over; needs a reason.
 	ActivityDisqualify ActivityKind = "disqualify"
 	// ActivityRoute: the controller assigns an owner and a team, or reassigns after an SLA breach.
-	// It carries an owner, so it is written through store.Update rather than store.Apply.
+	// It carries an owner and SLA deadlines, which no activity does: only the controller takes this
+	// edge, through Route and Reassign (Escalate hands over along it too), written with store.Update.
+	// Apply refuses it.
 	ActivityRoute  ActivityKind = "route"
 	ActivityTouch  ActivityKind = "touch"
 	ActivityAccept ActivityKind = "accept"
@@ -158,7 +160,14 @@ func (a Action) Validate() error {
 // Apply returns the lead as it is after action a, without touching l. It does not bump the version or
 // UpdatedAt: persisting is the store's job. Errors: *FieldError for bad arguments, *TransitionError
 // when the lifecycle forbids the action.
+//
+// Apply is the rep activities' writer (the store's Apply). A route is refused with a *FieldError:
+// it needs an owner, a team and deadlines that an Action does not carry, and taking the edge without
+// them would leave a routed lead nobody owns; the controller routes with Route and Reassign.
 func Apply(l Lead, a Action) (Lead, error) {
+	if a.Kind == ActivityRoute {
+		return l, &FieldError{Field: "kind", Message: "route is not an activity: routing assigns an owner, a team and SLA deadlines, which only the controller does (written with Update)"}
+	}
 	if err := a.Validate(); err != nil {
 		return l, err
 	}
@@ -185,10 +194,6 @@ func Apply(l Lead, a Action) (Lead, error) {
 		out.Owner, out.Team = "", ""
 		out.FirstTouchDue, out.AcceptanceDue = nil, nil
 		out.FirstTouchWarn, out.AcceptanceWarn = nil, nil
-	case ActivityRoute:
-		// The new owner's clock starts now; owner, team and deadlines are set by the router.
-		out.RoutedAt = &at
-		out.TouchedAt = nil
 	case ActivityTouch:
 		// TouchedAt is the first touch (what the SLA measures); later touches are in the audit log.
 		if out.TouchedAt == nil {
@@ -227,19 +232,29 @@ func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
 func (e *FieldError) Unwrap() error { return ErrInvalid }
 
 // TransitionError is returned when the lifecycle forbids an activity (Kind set) or a direct stage
-// change (To set). Its message names the current stage and what is allowed from it.
+// change (To set), or one of the controller's operations (Op set: see transitions.go). Its message
+// names the current stage and what is allowed from it.
 type TransitionError struct {
-	From    Stage
-	Kind    ActivityKind
-	To      Stage
+	From Stage
+	// Kind is the edge that was asked for; empty for a direct stage change, and for a controller
+	// operation that takes no edge (queueing, recording a breach).
+	Kind ActivityKind
+	To   Stage
+	// Op names a controller operation in the message ("reassign", "escalate", …) where it is not
+	// the edge's own name; Note says why that operation starts from fewer stages than its edge.
+	Op      string
+	Note    string
 	Allowed []Transition
 }
 
 func (e *TransitionError) Error() string {
 	var b strings.Builder
-	if e.Kind != "" {
+	switch {
+	case e.Op != "":
+		fmt.Fprintf(&b, "cannot %s a lead in stage %q", e.Op, e.From)
+	case e.Kind != "":
 		fmt.Fprintf(&b, "cannot %s a lead in stage %q", e.Kind, e.From)
-	} else {
+	default:
 		fmt.Fprintf(&b, "cannot move a lead from stage %q to %q", e.From, e.To)
 	}
 	switch {
@@ -253,6 +268,9 @@ func (e *TransitionError) Error() string {
 			parts[i] = fmt.Sprintf("%s → %s", t.Kind, t.To)
 		}
 		fmt.Fprintf(&b, "; allowed from %q: %s", e.From, strings.Join(parts, ", "))
+	}
+	if e.Note != "" {
+		b.WriteString("; " + e.Note)
 	}
 	return b.String()
 }

@@ -131,7 +131,7 @@ func bumpWithRetry(ctx context.Context, s store.Store, id string, conflicts *ato
 			return err
 		}
 		cur.ReassignmentCount++
-		_, err = s.Update(ctx, cur, store.AuditEvent{Type: "reassigned", Actor: "sla-clock"})
+		_, err = s.Update(ctx, cur, store.AuditEvent{Type: lead.EventReassigned, Actor: "sla-clock"})
 		if err == nil {
 			return nil
 		}

@@ -188,7 +188,7 @@ func seedOne(t *testing.T, s store.Store, i int, sd goalSeed) *lead.Lead {
 		t.Fatalf("%T does not implement store.Router", s)
 	}
 	applied, conflicts, err := r.CommitDecisions(ctx(t), []store.Decision{{Lead: &next, Via: []lead.Stage{lead.StageQualified},
-		Events: []store.AuditEvent{{Actor: "controller", Type: "routed"}}}})
+		Events: []store.AuditEvent{{Actor: "controller", Type: lead.EventRouted}}}})
 	if err != nil || len(applied) != 1 || len(conflicts) != 0 {
 		t.Fatalf("seed lead %d: CommitDecisions: %v (conflicts %v)", i, err, conflicts)
 	}
@@ -202,7 +202,7 @@ func seedOne(t *testing.T, s store.Store, i int, sd goalSeed) *lead.Lead {
 			next.PreviousOwners, next.ReassignmentCount = []string{l.Owner}, 1
 		}
 		next.LastBreachAt = gtp(sd.r.Add(time.Minute))
-		if l, err = s.Update(ctx(t), &next, store.AuditEvent{Actor: "sla-clock", Type: "reassigned"}); err != nil {
+		if l, err = s.Update(ctx(t), &next, store.AuditEvent{Actor: "sla-clock", Type: lead.EventReassigned}); err != nil {
 			t.Fatalf("seed lead %d: Update: %v", i, err)
 		}
 	}

@@ -131,20 +131,20 @@ func testUpdateCAS(t *testing.T, s store.Store) {
 	l := inStage(t, s, lead.StageRouted)
 	mine := *l
 	mine.Owner, mine.ReassignmentCount = "rep-2", 1
-	out, err := s.Update(ctx(t), &mine, store.AuditEvent{Type: "reassigned", Actor: "sla-clock", Reason: "first touch overdue",
+	out, err := s.Update(ctx(t), &mine, store.AuditEvent{Type: lead.EventReassigned, Actor: "sla-clock", Reason: "first touch overdue",
 		Data: map[string]any{"from": "rep-1", "to": "rep-2"}})
 	if err != nil || out.Version != l.Version+1 || out.Owner != "rep-2" || out.ReassignmentCount != 1 {
 		t.Fatalf("Update: %+v %v", out, err)
 	}
 	evs := mustAudit(t, s, l.ID)
 	last := evs[len(evs)-1]
-	if last.Type != "reassigned" || last.Actor != "sla-clock" || last.Data["to"] != "rep-2" || last.At.IsZero() {
+	if last.Type != lead.EventReassigned || last.Actor != "sla-clock" || last.Data["to"] != "rep-2" || last.At.IsZero() {
 		t.Fatalf("update event: %+v", last)
 	}
 	// The same stale copy again: conflict, nothing written.
 	stale := *l
 	stale.Owner = "rep-3"
-	_, err = s.Update(ctx(t), &stale, store.AuditEvent{Type: "reassigned", Actor: "sla-clock"})
+	_, err = s.Update(ctx(t), &stale, store.AuditEvent{Type: lead.EventReassigned, Actor: "sla-clock"})
 	wantErr(t, err, store.ErrConflict)
 	if err := sameLead(out, mustGet(t, s, l.ID)); err != nil {
 		t.Fatal(err)
@@ -208,7 +208,7 @@ func testAuditCompleteness(t *testing.T, s store.Store) {
 	if int64(len(evs)) != l.Version {
 		t.Fatalf("%d audit events for version %d: %+v", len(evs), l.Version, evs)
 	}
-	wantTypes := []string{"created", "qualified", "routed", "touched", "accepted", "won"}
+	wantTypes := []string{lead.EventCreated, lead.EventQualified, lead.EventRouted, lead.EventTouched, lead.EventAccepted, lead.EventWon}
 	for i, ev := range evs {
 		if ev.Type != wantTypes[i] || ev.Actor == "" || ev.LeadID != l.ID || ev.At.Before(before) || ev.ID == 0 {
 			t.Fatalf("event %d: %+v, want type %s", i, ev, wantTypes[i])

@@ -210,7 +210,7 @@ func testListBreached(t *testing.T, s store.Store) {
 		next := *l
 		now := time.Now()
 		next.BreachCount, next.LastBreachAt, next.FirstTouchBreachedAt = next.BreachCount+1, &now, &now
-		out, err := s.Update(ctx(t), &next, store.AuditEvent{Type: "breached", Actor: "router", Reason: "first touch overdue"})
+		out, err := s.Update(ctx(t), &next, store.AuditEvent{Type: lead.EventBreached, Actor: "router", Reason: "first touch overdue"})
 		if err != nil {
 			t.Fatalf("breach: %v", err)
 		}

@@ -67,8 +67,8 @@ func routeDecision(l *lead.Lead, owner string, mut func(*lead.Lead)) store.Decis
 		via = append(via, lead.StageQualified)
 	}
 	return store.Decision{Lead: &next, Via: via, Events: []store.AuditEvent{
-		{Actor: "controller", Type: "qualified", Reason: "passed the gate", Data: map[string]any{"policy": next.Policy}},
-		{Actor: "controller", Type: "routed", Reason: "round robin", Data: map[string]any{"policy": next.Policy, "rule": next.Rule,
+		{Actor: "controller", Type: lead.EventQualified, Reason: "passed the gate", Data: map[string]any{"policy": next.Policy}},
+		{Actor: "controller", Type: lead.EventRouted, Reason: "round robin", Data: map[string]any{"policy": next.Policy, "rule": next.Rule,
 			"owner": owner, "candidates": []any{"rep-a", "rep-b"}}},
 	}}
 }
@@ -96,7 +96,7 @@ func update(t *testing.T, s store.Store, l *lead.Lead, mut func(*lead.Lead)) *le
 	t.Helper()
 	next := *l
 	mut(&next)
-	out, err := s.Update(ctx(t), &next, store.AuditEvent{Actor: "storetest", Type: "updated"})
+	out, err := s.Update(ctx(t), &next, store.AuditEvent{Actor: "storetest", Type: lead.EventUpdated})
 	if err != nil {
 		t.Fatalf("Update: %v", err)
 	}
@@ -180,7 +180,7 @@ func testCommitDecisions(t *testing.T, s store.Store) {
 			t.Fatalf("lead %d: %+v", i, got)
 		}
 		evs := mustAudit(t, s, got.ID)
-		if len(evs) != 3 || evs[1].Type != "qualified" || evs[2].Type != "routed" || evs[2].Data["rule"] != "r1" ||
+		if len(evs) != 3 || evs[1].Type != lead.EventQualified || evs[2].Type != lead.EventRouted || evs[2].Data["rule"] != "r1" ||
 			evs[2].Actor != "controller" || evs[2].Data["owner"] != got.Owner {
 			t.Fatalf("audit of lead %d: %+v", i, evs)
 		}
@@ -335,7 +335,7 @@ func testCommitDecisionsConcurrent(t *testing.T, s store.Store) {
 		got := mustGet(t, s, l.ID)
 		routedEvents := 0
 		for _, ev := range mustAudit(t, s, l.ID) {
-			if ev.Type == "routed" {
+			if ev.Type == lead.EventRouted {
 				routedEvents++
 			}
 		}

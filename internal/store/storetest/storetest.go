@@ -133,7 +133,7 @@ func route(t *testing.T, s store.Store, l *lead.Lead, owner string) *lead.Lead {
 	due := now.Add(4 * time.Hour)
 	next.Stage, next.Owner, next.Team, next.Policy = lead.StageRouted, owner, "sales-emea", "emea"
 	next.RoutedAt, next.FirstTouchDue, next.TouchedAt = &now, &due, nil
-	out, err := s.Update(ctx(t), &next, store.AuditEvent{Type: "routed", Actor: "router", Reason: "rule emea-default"})
+	out, err := s.Update(ctx(t), &next, store.AuditEvent{Type: lead.EventRouted, Actor: "router", Reason: "rule emea-default"})
 	if err != nil {
 		t.Fatalf("route: %v", err)
 	}

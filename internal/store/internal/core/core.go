@@ -69,11 +69,10 @@ func UpdatedEvent(l *lead.Lead, actor string) store.AuditEvent {
 		Data: map[string]any{"version": l.Version}}
 }
 
-// ApplyActivity computes the lead after activity a and the audit event that records it.
+// ApplyActivity computes the lead after activity a and the audit event that records it. A route is
+// refused by lead.Apply (a *FieldError on kind): it is no rep activity; the controller routes with
+// lead.Route or lead.Reassign and writes the result with Update.
 func ApplyActivity(cur *lead.Lead, a store.Activity, now time.Time) (*lead.Lead, store.AuditEvent, error) {
-	if a.Kind == lead.ActivityRoute {
-		return nil, store.AuditEvent{}, &store.FieldError{Field: "kind", Message: "route assigns an owner: write it with Update"}
-	}
 	if err := CheckActor(a.Actor); err != nil {
 		return nil, store.AuditEvent{}, err
 	}
