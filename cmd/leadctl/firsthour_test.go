@@ -108,7 +108,7 @@ func TestListByNameAndBreached(t *testing.T) {
 		}
 		now := time.Now().UTC()
 		l.Stage, l.Owner, l.Team, l.Policy, l.RoutedAt, l.BreachCount = lead.StageRouted, "alice", team, policy, &now, breaches
-		if l, err = h.st.Update(ctx, l, store.AuditEvent{Actor: "controller", Type: "routed", At: now}); err != nil {
+		if l, err = h.st.Update(ctx, l, store.AuditEvent{Actor: "controller", Type: lead.EventRouted, At: now}); err != nil {
 			t.Fatal(err)
 		}
 		for _, k := range map[lead.Stage][]store.ActivityKind{lead.StageWon: {store.ActivityTouch, store.ActivityAccept, store.ActivityWin}}[stage] {
@@ -200,9 +200,9 @@ func slicesContains(ss []string, s string) bool {
 
 func TestDisqualifiedInWords(t *testing.T) {
 	at := time.Date(2027, 2, 1, 9, 0, 0, 0, time.UTC)
-	gate := store.AuditEvent{At: at, Actor: "controller", Type: "disqualified", Reason: "score below 60",
+	gate := store.AuditEvent{At: at, Actor: "controller", Type: lead.EventDisqualified, Reason: "score below 60",
 		Data: map[string]any{"policy": "default/inbound", "generation": 3}}
-	human := store.AuditEvent{At: at, Actor: "hubspot", Type: "disqualified", Reason: "student"}
+	human := store.AuditEvent{At: at, Actor: "hubspot", Type: lead.EventDisqualified, Reason: "student"}
 	l := &lead.Lead{ID: "L1", Stage: lead.StageDisqualified, Policy: "default/inbound"}
 	for _, tc := range []struct {
 		name   string

@@ -126,7 +126,7 @@ func TestREADMEExamples(t *testing.T) {
 		now := time.Now().UTC()
 		l.Stage, l.Owner, l.Team, l.Policy, l.RoutedAt = lead.StageRouted, "sdr-1", "sales/sdr", "default/inbound", &now
 		l.BreachCount, l.LastBreachAt = 1, &now
-		if l, err = st.Update(context.Background(), l, store.AuditEvent{At: now, Actor: "controller", Type: "routed",
+		if l, err = st.Update(context.Background(), l, store.AuditEvent{At: now, Actor: "controller", Type: lead.EventRouted,
 			Data: map[string]any{"owner": "sdr-1", "team": "sales/sdr"}}); err != nil {
 			t.Fatal(err)
 		}
