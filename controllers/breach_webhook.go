@@ -12,8 +12,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	leadopsv1 "github.com/leadops/leadops/api/v1alpha1"
-	"github.com/leadops/leadops/internal/notify"
-	"github.com/leadops/leadops/internal/store"
+	"github.com/leadops/leadops/internal/router"
+	"github.com/leadops/leadops/internal/webhook"
 )
 
 // The webhook URL is read from the policy's Secret with the uncached API reader, one GET per policy per
@@ -21,12 +21,12 @@ import (
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get
 
 func init() {
-	metrics.Registry.MustRegister(notify.Deliveries)
+	metrics.Registry.MustRegister(webhook.Deliveries)
 }
 
-// BreachNotifier queues a breach notice for a webhook without blocking; *notify.Notifier is one.
+// BreachNotifier queues a breach notice for a webhook without blocking; *webhook.Notifier is one.
 type BreachNotifier interface {
-	Enqueue(rawURL string, b notify.Breach) error
+	Enqueue(rawURL string, b webhook.Breach) error
 }
 
 // webhookSecretKey is the key of the policy's Secret that holds the webhook URL.
@@ -41,42 +41,29 @@ const (
 // notifyBreachWebhooks queues one notice per committed breach (per lead and SLA) of every policy whose
 // onBreach names a webhook Secret. A missing Secret, key or unusable URL is a Warning Event on the
 // policy and a log line, never a failed pass: the breach itself is already recorded.
-func (r *RouterReconciler) notifyBreachWebhooks(ctx context.Context, p *pass, changes []store.Decision, actions []string, applied map[string]bool) {
+func (r *RouterReconciler) notifyBreachWebhooks(ctx context.Context, specs map[string]*leadopsv1.LeadPolicy, breaches []router.Breach, now time.Time) {
 	if r.Notifier == nil {
 		return
 	}
-	urls := map[string]string{} // policy key → webhook URL, "" when unusable (reported once per page)
-	for i, ch := range changes {
-		if !applied[ch.Lead.ID] {
-			continue
-		}
-		key := ch.Lead.Policy
-		policy := p.specs[key]
+	urls := map[string]string{} // policy key → webhook URL, "" when unusable (reported once per pass)
+	for _, b := range breaches {
+		policy := specs[b.Policy]
 		if policy == nil || policy.Spec.SLA == nil || policy.Spec.SLA.OnBreach == nil || policy.Spec.SLA.OnBreach.WebhookSecretRef == nil {
 			continue
 		}
-		u, seen := urls[key]
+		u, seen := urls[b.Policy]
 		if !seen {
 			u = r.webhookURL(ctx, policy, policy.Spec.SLA.OnBreach.WebhookSecretRef.Name)
-			urls[key] = u
+			urls[b.Policy] = u
 		}
 		if u == "" {
 			continue
 		}
-		action := actions[i]
-		if action == "" {
-			action = "none"
-		}
-		for _, ev := range ch.Events {
-			if ev.Type != "breached" {
-				continue
-			}
-			sla, _ := ev.Data["sla"].(string)
-			due, _ := ev.Data["due"].(time.Time)
-			b := notify.Breach{Policy: key, LeadID: ch.Lead.ID, SLA: sla, Due: due, DetectedAt: p.now,
-				Action: action, Reassignment: ch.Lead.ReassignmentCount}
-			if err := r.Notifier.Enqueue(u, b); err != nil {
-				ctrl.LoggerFrom(ctx).Info("breach notice not queued", "policy", key, "leadId", ch.Lead.ID, "problem", err.Error())
+		for _, s := range b.SLAs {
+			n := webhook.Breach{Policy: b.Policy, LeadID: b.LeadID, SLA: string(s.Kind), Due: s.Due, DetectedAt: now,
+				Action: string(b.Action), Reassignment: b.Reassignments}
+			if err := r.Notifier.Enqueue(u, n); err != nil {
+				ctrl.LoggerFrom(ctx).Info("breach notice not queued", "policy", b.Policy, "leadId", b.LeadID, "problem", err.Error())
 			}
 		}
 	}
@@ -114,7 +101,7 @@ func (r *RouterReconciler) webhookURL(ctx context.Context, policy *leadopsv1.Lea
 		warn(reasonWebhookSecretMissing, "Secret %s has no key %q: breach notices are not sent", name, webhookSecretKey)
 		return ""
 	}
-	if _, err := notify.ParseURL(string(raw)); err != nil {
+	if _, err := webhook.ParseURL(string(raw)); err != nil {
 		log.Info("breach webhook URL is unusable; breach notices are not sent", "problem", err.Error())
 		warn(reasonWebhookURLInvalid, "Secret %s key %q is not an absolute http or https URL: breach notices are not sent", name, webhookSecretKey)
 		return ""

@@ -19,8 +19,8 @@ import (
 
 	leadopsv1 "github.com/leadops/leadops/api/v1alpha1"
 	"github.com/leadops/leadops/internal/lead"
-	"github.com/leadops/leadops/internal/notify"
 	"github.com/leadops/leadops/internal/store"
+	"github.com/leadops/leadops/internal/webhook"
 )
 
 // hookReceiver is a breach webhook on 127.0.0.1 that records every body it is sent.
@@ -88,7 +88,7 @@ func TestBreachWebhookNotifiesEachBreach(t *testing.T) {
 	for _, backend := range backends {
 		t.Run(backend, func(t *testing.T) {
 			hook := newHookReceiver(t)
-			delivered := func() float64 { return testutil.ToFloat64(notify.Deliveries.WithLabelValues(notify.ResultDelivered)) }
+			delivered := func() float64 { return testutil.ToFloat64(webhook.Deliveries.WithLabelValues(webhook.ResultDelivered)) }
 			before := delivered()
 			e := startEnv(t, backend, testNow)
 			mustCreate(t, e.ns, slaTeam)
@@ -105,7 +105,7 @@ func TestBreachWebhookNotifiesEachBreach(t *testing.T) {
 			e.eventuallyLead(l.ID, "reassigned to rep-b", ownedBy("rep-b"))
 			first := hook.waitNotices(t, 1)[0]
 			want := map[string]any{
-				"type": "leadops.sla.breached", "policy": e.ns + "/inbound", "leadId": l.ID, "sla": slaFirstTouch,
+				"type": "leadops.sla.breached", "policy": e.ns + "/inbound", "leadId": l.ID, "sla": string(lead.SLAFirstTouch),
 				"due": "2027-01-11T16:00:00Z", "detectedAt": "2027-01-11T16:00:00Z", "overdueSeconds": float64(0),
 				"action": "reassigned", "reassignment": float64(1),
 			}

@@ -5,6 +5,9 @@ import (
 
 	leadopsv1 "github.com/leadops/leadops/api/v1alpha1"
 	"github.com/leadops/leadops/internal/celenv"
+	"github.com/leadops/leadops/internal/router"
+	"github.com/leadops/leadops/internal/routing"
+	"github.com/leadops/leadops/internal/sla"
 )
 
 // compiledPolicy is a LeadPolicy with every expression compiled, valid for one generation.
@@ -13,6 +16,7 @@ type compiledPolicy struct {
 	Selector      *celenv.Program // nil selects every lead
 	Qualification *celenv.Program // nil qualifies every lead
 	Rules         []compiledRule
+	SLA           *sla.Spec // nil without deadlines
 }
 
 type compiledRule struct {
@@ -40,7 +44,61 @@ func compilePolicy(p *leadopsv1.LeadPolicy) (*compiledPolicy, *specError) {
 		}
 		out.Rules = append(out.Rules, compiledRule{Rule: rule, When: when})
 	}
+	if out.SLA, err = compileSLA(p.Spec.SLA); err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// compileSLA parses the SLA's durations once per generation.
+func compileSLA(h *leadopsv1.HandoffSLA) (*sla.Spec, *specError) {
+	if h == nil {
+		return nil, nil
+	}
+	spec := &sla.Spec{}
+	for _, t := range []struct {
+		path   string
+		target *leadopsv1.SLATarget
+		into   **sla.Target
+	}{{"spec.sla.firstTouch", h.FirstTouch, &spec.FirstTouch}, {"spec.sla.acceptance", h.Acceptance, &spec.Acceptance}} {
+		if t.target == nil {
+			continue
+		}
+		parsed, err := sla.ParseTarget(string(t.target.Within), string(t.target.WarnBefore), t.target.Clock == leadopsv1.ClockWallClock)
+		if err != nil {
+			return nil, invalidSpec(leadopsv1.ReasonInvalidSpec, "%s.%v", t.path, err)
+		}
+		*t.into = parsed
+	}
+	return spec, nil
+}
+
+// routerPolicy is the router's view of this generation of p.
+func (cp *compiledPolicy) routerPolicy(p *leadopsv1.LeadPolicy) *router.Policy {
+	rp := &routing.Policy{Namespace: p.Namespace, Name: p.Name, Generation: p.Generation, Priority: p.Spec.Priority}
+	if cp.Selector != nil {
+		rp.Selector = cp.Selector
+	}
+	if cp.Qualification != nil {
+		rp.Qualification = cp.Qualification
+		rp.DisqualifyReason = p.Spec.Qualification.Reason
+		if rp.DisqualifyReason == "" {
+			rp.DisqualifyReason = "did not meet the qualification gate"
+		}
+	}
+	for _, cr := range cp.Rules {
+		rule := routing.Rule{Name: cr.Rule.Name, Team: cr.Rule.TeamRef.Name, Strategy: string(cr.Rule.Strategy)}
+		if cr.When != nil {
+			rule.When = cr.When
+		}
+		rp.Rules = append(rp.Rules, rule)
+	}
+	out := &router.Policy{Policy: rp, SLA: cp.SLA}
+	if h := p.Spec.SLA; h != nil && h.OnBreach != nil {
+		out.OnBreach = router.OnBreach{Reassign: h.OnBreach.Reassign, MaxReassignments: int(h.OnBreach.MaxReassignments),
+			EscalateToManager: h.OnBreach.EscalateToManager}
+	}
+	return out
 }
 
 func compileOptional(path string, expr leadopsv1.Expression) (*celenv.Program, *specError) {

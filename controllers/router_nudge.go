@@ -10,18 +10,13 @@ import (
 )
 
 // statusNudgeInterval is how often, at most, the router asks for one object's status to be
-// recomputed. Each recomputation reads the store's aggregates and writes the status through the API
-// server; at a steady trickle of leads, one per routing pass (a policy and every team it routed to,
-// dozens of times a second) cost more than the routing and tripled its latency: p50 4 → 15 ms,
-// p99 15-45 → 100-170 ms in BenchmarkRoutingLatency on PostgreSQL.
+// recomputed: each recomputation reads the store's aggregates and writes the status through the API
+// server, which at one per routing pass cost more than the routing itself (BenchmarkRoutingLatency).
 const statusNudgeInterval = time.Second
 
-// nudges throttles the router's status notifications per channel and object: the first goes out at
-// once, those that follow within statusNudgeInterval fold into one sent when it ends, so a status is
-// never more than the interval behind the last pass that changed it. Keyed by channel, so the
-// managers of one process (tests start many) never share an entry.
-var nudges = &statusNudger{interval: statusNudgeInterval}
-
+// statusNudger throttles status notifications per channel and object: the first goes out at once,
+// those that follow within the interval fold into one sent when it ends, so a status is never more
+// than the interval behind the last pass that changed it. Keyed by channel and object.
 type statusNudger struct {
 	interval time.Duration
 

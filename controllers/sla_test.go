@@ -72,7 +72,9 @@ func TestSLABreachReassignEscalateAndClear(t *testing.T) {
 				t.Fatalf("deadline %v, want %v", routed.FirstTouchDue, testNow.Add(time.Hour))
 			}
 			key := e.ns + "/inbound"
-			breaches := func() float64 { return testutil.ToFloat64(slaBreachesTotal.WithLabelValues(key, slaFirstTouch)) }
+			breaches := func() float64 {
+				return testutil.ToFloat64(slaBreachesTotal.WithLabelValues(key, string(lead.SLAFirstTouch)))
+			}
 
 			e.eventually(p, "within SLA, not at risk", func() bool {
 				b, r := condOf(p, leadopsv1.ConditionSLABreached), condOf(p, leadopsv1.ConditionSLAAtRisk)
@@ -100,7 +102,7 @@ func TestSLABreachReassignEscalateAndClear(t *testing.T) {
 				t.Fatalf("after the first breach: %+v; want rep-b with a fresh one-hour SLA", re)
 			}
 			br := e.audit(l.ID, "breached")
-			if len(br) != 1 || br[0].Data["sla"] != slaFirstTouch || !strings.Contains(br[0].Reason, "first-touch SLA breached") {
+			if len(br) != 1 || br[0].Data["sla"] != string(lead.SLAFirstTouch) || !strings.Contains(br[0].Reason, "first-touch SLA breached") {
 				t.Fatalf("breach audit entries: %+v", br)
 			}
 			if ra := e.audit(l.ID, "reassigned"); len(ra) != 1 || !strings.Contains(ra[0].Reason, "reassigned from rep-a to rep-b") {

@@ -1,4 +1,4 @@
-// Package notify delivers SLA breach notices to webhooks: a JSON POST per breach, retried with
+// Package webhook delivers SLA breach notices to webhooks: a JSON POST per breach, retried with
 // exponential backoff and jitter on network errors, 5xx and 429 (honouring Retry-After), never on other
 // 4xx, within a bounded number of attempts and a bounded total time.
 //
@@ -10,7 +10,7 @@
 //
 // The webhook URL may carry a token in its query string or userinfo, so nothing here logs it or puts
 // it in an error message: logs name the host only, and metrics carry the result alone.
-package notify
+package webhook
 
 import (
 	"bytes"

@@ -1,0 +1,171 @@
+package router
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/leadops/leadops/internal/celenv"
+	"github.com/leadops/leadops/internal/lead"
+	"github.com/leadops/leadops/internal/routing"
+	"github.com/leadops/leadops/internal/sla"
+	"github.com/leadops/leadops/internal/store"
+)
+
+// Actor is the audit actor of every decision the router makes.
+const Actor = "controller"
+
+// snapshot is what a decision reads besides the lead: the policies by key, the world, the instant.
+type snapshot struct {
+	policies map[string]*Policy
+	world    *World
+	now      time.Time
+}
+
+// Decide decides one lead on a snapshot and returns the routing decision and the lead's new state with
+// its audit entries, without writing anything; ok is false when there is nothing new to record. The
+// world is updated as if the decision were committed, so a caller deciding several leads in turn sees
+// the same loads and turns a pass would. It is the entry point for previews and tests.
+func Decide(in Input, w *World, l *lead.Lead) (d routing.Decision, change store.Decision, ok bool, err error) {
+	ps, rps, _ := in.sorted()
+	s := &snapshot{policies: byKey(ps), world: w, now: in.Now}
+	d = routing.Assign(routing.MatchLead(rps, celenv.FromLead(l)), w, nil)
+	change, ok, err = s.decisionChange(l, d)
+	if ok && err == nil {
+		s.commitToWorld(d)
+	}
+	return d, change, ok, err
+}
+
+func byKey(ps []*Policy) map[string]*Policy {
+	m := make(map[string]*Policy, len(ps))
+	for _, p := range ps {
+		m[p.Key()] = p
+	}
+	return m
+}
+
+// commitToWorld lets later decisions of the pass see a routed lead's assignment.
+func (s *snapshot) commitToWorld(d routing.Decision) {
+	if d.Outcome == routing.Routed {
+		st := d.Pick.State
+		s.world.assign(d.Pick.Member, d.Policy.Key(), d.Rule.Name, &st)
+	}
+}
+
+// decisionChange turns a routing decision into the lead's new state and its audit entries, through
+// internal/lead's transitions; ok is false when there is nothing new to record (a lead still waiting
+// where it waited, or qualified under an earlier generation and waiting).
+func (s *snapshot) decisionChange(l *lead.Lead, d routing.Decision) (store.Decision, bool, error) {
+	if d.Policy == nil {
+		return store.Decision{}, false, nil // no policy selects the lead: it stays new
+	}
+	now := s.now
+	key := d.Policy.Key()
+	base := map[string]any{"policy": key, "generation": d.Policy.Generation}
+	if len(d.EvalErrors) > 0 {
+		errs := make([]string, len(d.EvalErrors))
+		for i, e := range d.EvalErrors {
+			errs[i] = e.String()
+		}
+		base["expressionErrors"] = errs
+	}
+	if len(d.Skipped) > 0 {
+		base["skippedRules"] = d.Skipped
+	}
+	event := func(typ, reason string, extra map[string]any) store.AuditEvent {
+		data := make(map[string]any, len(base)+len(extra))
+		for k, v := range base {
+			data[k] = v
+		}
+		for k, v := range extra {
+			data[k] = v
+		}
+		return store.AuditEvent{Actor: Actor, At: now, Type: typ, Reason: reason, Data: data}
+	}
+	var ch store.Decision
+	if d.Outcome == routing.Disqualified {
+		if l.Stage != lead.StageNew {
+			return ch, false, nil
+		}
+		next, err := lead.DisqualifyByPolicy(*l, key, d.Reason)
+		if err != nil {
+			return ch, false, err
+		}
+		return store.Decision{Lead: &next, Events: []store.AuditEvent{event(lead.EventDisqualified, d.Reason, nil)}}, true, nil
+	}
+	if d.Outcome != routing.Routed && d.Outcome != routing.Queued && d.Outcome != routing.NoRule {
+		return ch, false, nil
+	}
+	next := *l
+	if l.Stage == lead.StageNew {
+		// Qualification is its own audit entry: the lead is an MQL even while it waits for room.
+		var err error
+		if next, err = lead.QualifyByPolicy(next, key, now); err != nil {
+			return ch, false, err
+		}
+		ch.Events = append(ch.Events, event(lead.EventQualified, "passed the qualification gate of policy "+key, nil))
+	}
+	team, rule := "", ""
+	if d.Rule != nil {
+		team, rule = TeamKey{Namespace: d.Policy.Namespace, Name: d.Rule.Team}.String(), d.Rule.Name
+	}
+	switch d.Outcome {
+	case routing.Routed:
+		if next.Stage != lead.StageQualified {
+			return ch, false, nil
+		}
+		if l.Stage == lead.StageNew {
+			ch.Via = []lead.Stage{lead.StageQualified}
+		}
+		extra := map[string]any{
+			"rule": rule, "strategy": strategyOf(d.Rule), "team": team, "owner": d.Pick.Member,
+			"why": d.Pick.Why, "candidates": d.Pick.Considered,
+		}
+		deadlines, slaErr := s.schedule(key, TeamKey{Namespace: d.Policy.Namespace, Name: d.Rule.Team})
+		if slaErr != nil {
+			extra["slaError"] = slaErr.Error()
+		}
+		var err error
+		if next, err = lead.Route(next, d.Pick.Member, team, key, rule, now, deadlines); err != nil {
+			return ch, false, err
+		}
+		ch.Events = append(ch.Events, event(lead.EventRouted, d.Reason, extra))
+	default: // Queued, NoRule
+		if l.Stage != lead.StageNew && l.Team == team && l.Policy == key && l.Rule == rule {
+			return ch, false, nil
+		}
+		var err error
+		if next, err = lead.Queue(next, key, team, rule); err != nil {
+			return ch, false, err
+		}
+		ch.Events = append(ch.Events, event(lead.EventQueued, d.Reason, map[string]any{"rule": rule, "team": team}))
+	}
+	ch.Lead = &next
+	return ch, true, nil
+}
+
+// schedule computes the deadlines of a handoff that policy starts now on team. An SLA that cannot be
+// scheduled (a business-hours SLA on a team without a calendar) yields none, with the error for the
+// audit entry: the lead is routed all the same.
+func (s *snapshot) schedule(policy string, team TeamKey) (lead.Deadlines, error) {
+	p := s.policies[policy]
+	if p == nil || p.SLA == nil {
+		return lead.Deadlines{}, nil
+	}
+	var t *Team
+	if t = s.world.team(team); t == nil {
+		t = &Team{}
+	}
+	d, err := sla.Schedule(p.SLA, t.Calendar, s.now)
+	if err != nil {
+		return lead.Deadlines{}, fmt.Errorf("%w", err)
+	}
+	return d, nil
+}
+
+func strategyOf(r *routing.Rule) string {
+	if r.Strategy == "" {
+		return routing.RoundRobin
+	}
+	return r.Strategy
+}
