@@ -3,7 +3,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"net/http"
@@ -85,11 +84,7 @@ func run(ctx context.Context, cfg config) error {
 		return fmt.Errorf("opening the lead store: %w", err)
 	}
 	defer st.Close()
-	ls, ok := st.(controllers.LeadStore)
-	if !ok {
-		return errors.New("the lead store backend does not support routing")
-	}
-	leadStore := controllers.Instrument(ls)
+	leadStore := controllers.Instrument(st)
 
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
 		Scheme:                        scheme,

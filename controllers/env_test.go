@@ -45,7 +45,7 @@ type testEnv struct {
 	t     testing.TB
 	ns    string
 	dsn   string
-	store LeadStore
+	store store.Backend
 	// clock is the fake clock tests move; nil when the environment runs on the real clock.
 	clock *clock.Fake
 	// clk is the clock the store and the manager use: clock or clock.Real{}.
@@ -66,12 +66,12 @@ type envConfig struct {
 func withRealClock() envOption { return func(c *envConfig) { c.realClock = true } }
 
 // openStore opens a fresh lead store of the given backend for t.
-func openStore(t testing.TB, backend string, clk clock.Clock) (LeadStore, string) {
+func openStore(t testing.TB, backend string, clk clock.Clock) (store.Backend, string) {
 	t.Helper()
 	ctx := context.Background()
 	opts := store.Options{Clock: clk.Now}
 	var (
-		st  store.Store
+		st  store.Backend
 		err error
 		dsn string
 	)
@@ -89,20 +89,16 @@ func openStore(t testing.TB, backend string, clk clock.Clock) (LeadStore, string
 		t.Fatalf("opening the %s lead store: %v", backend, err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
-	ls, ok := st.(LeadStore)
-	if !ok {
-		t.Fatalf("the %s store does not implement LeadStore", backend)
-	}
-	return ls, dsn
+	return st, dsn
 }
 
 // reopen opens a second handle on the same store, as a restarted or second manager would.
-func reopen(t testing.TB, backend, dsn string, clk clock.Clock) LeadStore {
+func reopen(t testing.TB, backend, dsn string, clk clock.Clock) store.Backend {
 	t.Helper()
 	ctx := context.Background()
 	opts := store.Options{Clock: clk.Now}
 	var (
-		st  store.Store
+		st  store.Backend
 		err error
 	)
 	if backend == "sqlite" {
@@ -114,7 +110,7 @@ func reopen(t testing.TB, backend, dsn string, clk clock.Clock) LeadStore {
 		t.Fatalf("reopening the %s lead store: %v", backend, err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
-	return st.(LeadStore)
+	return st
 }
 
 // startEnv creates a namespace, a store and a fake clock set to now (or the real clock, see
@@ -140,7 +136,7 @@ func startEnv(t testing.TB, backend string, now time.Time, opts ...envOption) *t
 
 // startManager runs a manager restricted to namespace ns until the returned stop is called (or the
 // test ends).
-func startManager(t testing.TB, ns string, st LeadStore, clk clock.Clock) func() {
+func startManager(t testing.TB, ns string, st store.Backend, clk clock.Clock) func() {
 	t.Helper()
 	mgr, err := ctrl.NewManager(restConfig, ctrl.Options{
 		Scheme:                 testScheme,

@@ -33,7 +33,7 @@ spec:
 `
 
 // seedBulk inserts n leads in batches, every tenth one below the qualification gate.
-func seedBulk(t testing.TB, st LeadStore, n int) {
+func seedBulk(t testing.TB, st store.Backend, n int) {
 	t.Helper()
 	for start := 0; start < n; start += 1000 {
 		var batch []store.LeadInput
@@ -52,7 +52,7 @@ func seedBulk(t testing.TB, st LeadStore, n int) {
 
 // checkEveryLeadDecidedOnce asserts that every lead got exactly one decision: qualified ones exactly
 // one "routed" entry and an owner, the rest exactly one "disqualified" entry; none left pending.
-func checkEveryLeadDecidedOnce(t testing.TB, st LeadStore, n int) {
+func checkEveryLeadDecidedOnce(t testing.TB, st store.Backend, n int) {
 	t.Helper()
 	ctx := context.Background()
 	NewWithT(t).Eventually(func() int {

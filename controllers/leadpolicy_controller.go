@@ -25,8 +25,8 @@ type LeadPolicyReconciler struct {
 	Scheme   *runtime.Scheme
 	Clock    clock.Clock
 	Recorder events.EventRecorder
-	// Store provides the counters behind the status; nil leaves them untouched.
-	Store LeadStore
+	// Store provides the counters and SLA figures behind the status; nil leaves them untouched.
+	Store policyStatusStore
 	// Changed receives the policies whose counters a routing pass changed.
 	Changed chan event.GenericEvent
 	// Wake wakes the router.

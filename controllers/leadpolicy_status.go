@@ -12,6 +12,13 @@ import (
 	"github.com/leadops/leadops/internal/store"
 )
 
+// policyStatusStore is what the LeadPolicy reconciler reads from the lead store: the routing
+// counters and the SLA figures of one policy.
+type policyStatusStore interface {
+	PolicyStats(ctx context.Context, policy string) (store.PolicyStats, error)
+	SLAStats(ctx context.Context, policy string, q store.SLAQuery) (store.SLAStats, error)
+}
+
 // reconcileCounters fills the routing counters and CapacityExceeded from the lead store.
 func (r *LeadPolicyReconciler) reconcileCounters(ctx context.Context, policy *leadopsv1.LeadPolicy) error {
 	if r.Store == nil {

@@ -19,13 +19,14 @@ var storeUp = prometheus.NewGauge(prometheus.GaugeOpts{
 func init() { metrics.Registry.MustRegister(storeUp) }
 
 // Instrument wraps the store so activities recorded through this process (the manager's HTTP API)
-// feed the time-to-first-touch histogram.
-func Instrument(st LeadStore) LeadStore { return instrumented{st} }
+// feed the time-to-first-touch histogram. The result is the whole store.Backend, so it wires in
+// wherever the backend does.
+func Instrument(st store.Backend) store.Backend { return instrumented{st} }
 
-type instrumented struct{ LeadStore }
+type instrumented struct{ store.Backend }
 
 func (s instrumented) Apply(ctx context.Context, leadID string, a store.Activity) (*lead.Lead, error) {
-	l, err := s.LeadStore.Apply(ctx, leadID, a)
+	l, err := s.Backend.Apply(ctx, leadID, a)
 	if err == nil && a.Kind == store.ActivityTouch && l.RoutedAt != nil && l.TouchedAt != nil &&
 		l.TouchedAt.Sub(a.At).Abs() < time.Millisecond {
 		// This call made the first touch of the handoff.
@@ -34,9 +35,14 @@ func (s instrumented) Apply(ctx context.Context, leadID string, a store.Activity
 	return l, err
 }
 
+// pinger is what storePinger needs from the lead store.
+type pinger interface {
+	Ping(ctx context.Context) error
+}
+
 // storePinger keeps leadops_store_up current for alerting, independent of traffic.
 type storePinger struct {
-	Store    store.Store
+	Store    pinger
 	Interval time.Duration
 }
 

@@ -23,8 +23,8 @@ type TeamReconciler struct {
 	client.Client
 	Scheme *runtime.Scheme
 	Clock  clock.Clock
-	// Store provides the open load and queue; nil leaves them untouched.
-	Store LeadStore
+	// Store provides the open load, queue and flow; nil leaves them untouched.
+	Store teamStatusStore
 	// Changed receives the Teams whose load a routing pass changed.
 	Changed chan event.GenericEvent
 	// Wake wakes the router.

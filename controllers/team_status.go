@@ -7,7 +7,15 @@ import (
 
 	leadopsv1 "github.com/leadops/leadops/api/v1alpha1"
 	"github.com/leadops/leadops/internal/roster"
+	"github.com/leadops/leadops/internal/store"
 )
+
+// teamStatusStore is what the Team reconciler reads from the lead store: a team's open and queued
+// leads and its inflow against its close-outs.
+type teamStatusStore interface {
+	TeamStats(ctx context.Context, team string) (store.TeamStats, error)
+	TeamFlow(ctx context.Context, team string, since, until time.Time) (in, out int64, err error)
+}
 
 // reconcileLoad fills open load, utilization and queue from the lead store.
 func (r *TeamReconciler) reconcileLoad(ctx context.Context, team *leadopsv1.Team) error {

@@ -24,7 +24,7 @@ type TeamGoalReconciler struct {
 	Clock    clock.Clock
 	Recorder events.EventRecorder
 	// Store provides the goal's figures; nil leaves them unset.
-	Store LeadStore
+	Store goalStore
 	// Changed receives goals to recompute (store changes, debounced; clock jumps).
 	Changed chan event.GenericEvent
 }

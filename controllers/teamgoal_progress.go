@@ -15,6 +15,13 @@ import (
 	"github.com/leadops/leadops/internal/store"
 )
 
+// goalStore is what the TeamGoal reconciler reads from the lead store: a metric as an indexed
+// aggregate, or the leads behind it when the goal has a CEL filter.
+type goalStore interface {
+	GoalMetric(ctx context.Context, q store.GoalQuery) (value float64, known bool, err error)
+	GoalLeads(ctx context.Context, q store.GoalQuery, fn func(*lead.Lead) error) error
+}
+
 // goalScope is the lead set a goal counts: a Marketing team's goals count every lead (marketing
 // generates them all; leads are never routed to marketing), other teams' goals the leads routed to them.
 func goalScope(team *leadopsv1.Team) string {

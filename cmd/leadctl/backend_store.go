@@ -13,8 +13,20 @@ import (
 // storeBackend talks to a store directly, for operators with database access (and for the first
 // import before the API runs). The actor recorded in the audit log is --actor.
 type storeBackend struct {
-	st    store.Store
+	st    leadStore
 	actor string
+}
+
+// leadStore is what the commands do to a store opened directly: the same reads and writes the API
+// serves them.
+type leadStore interface {
+	UpsertLeads(ctx context.Context, in []store.LeadInput, actor string) ([]*lead.Lead, error)
+	GetLead(ctx context.Context, id string) (*lead.Lead, error)
+	GetLeadByExternalID(ctx context.Context, externalID string) (*lead.Lead, error)
+	Audit(ctx context.Context, leadID string) ([]store.AuditEvent, error)
+	Apply(ctx context.Context, leadID string, a store.Activity) (*lead.Lead, error)
+	ListLeads(ctx context.Context, f store.ListFilter) (store.Page, error)
+	Close() error
 }
 
 func openStoreBackend(ctx context.Context, dsn, actor string) (backend, error) {

@@ -21,7 +21,7 @@ const apiToken = "leadctl-test-token-1234567890"
 // harness is an in-process API server on 127.0.0.1 over a fresh SQLite store, and the flags leadctl
 // needs to reach it.
 type harness struct {
-	st       store.Store
+	st       store.Backend
 	dir      string
 	connArgs []string
 }

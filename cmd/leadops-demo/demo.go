@@ -304,7 +304,7 @@ func randomToken() string {
 
 // startManager runs the controllers, the HTTP API and the clock's ticker in one manager, wired as
 // main.go wires them but on the demo clock, and returns once the API listens.
-func (d *demo) startManager(ctx context.Context, restCfg *rest.Config, scheme *runtime.Scheme, st controllers.LeadStore) (<-chan error, error) {
+func (d *demo) startManager(ctx context.Context, restCfg *rest.Config, scheme *runtime.Scheme, st store.Backend) (<-chan error, error) {
 	metricsAddr, err := freeLoopbackAddr()
 	if err != nil {
 		return nil, err

@@ -16,23 +16,23 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 // backend opens a fresh, empty store for one test.
 type backend struct {
 	name string
-	open func(t *testing.T) store.Store
+	open func(t *testing.T) store.Backend
 }
 
 // backends lists every store the API is tested against: a temporary SQLite file and a real
 // PostgreSQL database of its own. Both are opened through storeopen, as the manager and leadctl do.
 func backends() []backend {
 	return []backend{
-		{"sqlite", func(t *testing.T) store.Store {
+		{"sqlite", func(t *testing.T) store.Backend {
 			return openDSN(t, "sqlite://"+filepath.Join(t.TempDir(), "leads.db"))
 		}},
-		{"postgres", func(t *testing.T) store.Store {
+		{"postgres", func(t *testing.T) store.Backend {
 			return openDSN(t, pgtest.NewDatabase(t))
 		}},
 	}
 }
 
-func openDSN(t *testing.T, dsn string) store.Store {
+func openDSN(t *testing.T, dsn string) store.Backend {
 	t.Helper()
 	st, err := storeopen.Open(context.Background(), dsn, store.Options{})
 	if err != nil {
@@ -43,7 +43,7 @@ func openDSN(t *testing.T, dsn string) store.Store {
 }
 
 // forEachBackend runs fn once per backend, as subtests named after the backend.
-func forEachBackend(t *testing.T, fn func(t *testing.T, st store.Store)) {
+func forEachBackend(t *testing.T, fn func(t *testing.T, st store.Backend)) {
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) { fn(t, b.open(t)) })
 	}

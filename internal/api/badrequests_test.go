@@ -12,7 +12,7 @@ import (
 // TestBadRequestsChangeNothing sends malformed, unauthenticated and illegal requests and checks, for
 // each, the status, the message, the field path where there is one, and that the store is unchanged.
 func TestBadRequestsChangeNothing(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, st store.Store) {
+	forEachBackend(t, func(t *testing.T, st store.Backend) {
 		ts := startServer(t, st, nil)
 		ctx := context.Background()
 		// Fixtures: a new lead, a routed (owned) lead, and an account.

@@ -11,7 +11,7 @@ import (
 // definition, application/json may carry parameters, and valid non-ASCII UTF-8 is stored unchanged
 // (only invalid UTF-8 is refused, see TestBadRequestsChangeNothing).
 func TestJSONBodies(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, st store.Store) {
+	forEachBackend(t, func(t *testing.T, st store.Backend) {
 		ts := startServer(t, st, nil)
 		for _, tc := range []struct {
 			name, ctype, ext, company string

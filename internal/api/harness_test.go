@@ -58,7 +58,7 @@ func (b *logBuffer) String() string {
 // testServer is an API server on 127.0.0.1 with its store and token file.
 type testServer struct {
 	url       string
-	store     store.Store
+	store     store.Backend
 	tokenPath string
 	logs      *logBuffer
 	hubspot   *client.Client // authenticated as "hubspot"
@@ -66,7 +66,7 @@ type testServer struct {
 }
 
 // startServer serves st over real HTTP on 127.0.0.1 until the test ends.
-func startServer(t *testing.T, st store.Store, mutate func(*api.Options)) *testServer {
+func startServer(t *testing.T, st store.Backend, mutate func(*api.Options)) *testServer {
 	t.Helper()
 	dir := t.TempDir()
 	tokenPath := filepath.Join(dir, "tokens")
@@ -143,7 +143,7 @@ func (ts *testServer) do(t *testing.T, method, path, contentType, token string, 
 
 // snapshot renders everything the API can change (every lead with its version and audit trail, and
 // the accounts the tests use) so a test can prove a refused request changed nothing.
-func snapshot(t *testing.T, st store.Store) string {
+func snapshot(t *testing.T, st store.Backend) string {
 	t.Helper()
 	ctx := context.Background()
 	var b strings.Builder
@@ -182,7 +182,7 @@ func snapshot(t *testing.T, st store.Store) string {
 }
 
 // routeLead moves a lead to routed with an owner, as the controller's router does (store.Update).
-func routeLead(t *testing.T, st store.Store, id, owner, team string) *lead.Lead {
+func routeLead(t *testing.T, st store.Backend, id, owner, team string) *lead.Lead {
 	t.Helper()
 	ctx := context.Background()
 	l, err := st.GetLead(ctx, id)

@@ -14,7 +14,7 @@ import (
 )
 
 func TestUpsertGetAndAudit(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, st store.Store) {
+	forEachBackend(t, func(t *testing.T, st store.Backend) {
 		ts := startServer(t, st, nil)
 		ctx := context.Background()
 		in := store.LeadInput{ExternalID: "CRM-1", Email: "ann@example.com", Name: "Ann Example", Company: "Acme",
@@ -70,7 +70,7 @@ func TestUpsertGetAndAudit(t *testing.T) {
 }
 
 func TestBatchUpsert(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, st store.Store) {
+	forEachBackend(t, func(t *testing.T, st store.Backend) {
 		ts := startServer(t, st, func(o *api.Options) { o.MaxBodyBytes = 4 << 20 })
 		ctx := context.Background()
 		in := make([]store.LeadInput, api.MaxBatchSize)
@@ -96,7 +96,7 @@ func TestBatchUpsert(t *testing.T) {
 }
 
 func TestActivitiesThroughTheLifecycle(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, st store.Store) {
+	forEachBackend(t, func(t *testing.T, st store.Backend) {
 		ts := startServer(t, st, nil)
 		ctx := context.Background()
 		l, _, err := ts.hubspot.UpsertLead(ctx, store.LeadInput{ExternalID: "L-1", Company: "Acme"})
@@ -157,7 +157,7 @@ func TestActivitiesThroughTheLifecycle(t *testing.T) {
 }
 
 func TestListQueues(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, st store.Store) {
+	forEachBackend(t, func(t *testing.T, st store.Backend) {
 		ts := startServer(t, st, nil)
 		ctx := context.Background()
 		var aliceIDs []string
@@ -216,7 +216,7 @@ func TestListQueues(t *testing.T) {
 }
 
 func TestAccountsAndHealth(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, st store.Store) {
+	forEachBackend(t, func(t *testing.T, st store.Backend) {
 		ts := startServer(t, st, nil)
 		ctx := context.Background()
 		a, err := ts.hubspot.UpsertAccount(ctx, store.Account{Domain: "Acme.com", Name: "Acme", Owner: "bob"})

@@ -16,7 +16,7 @@ import (
 // with ?namespace= (default "default") instead of silently matching nothing; breached=true lists the
 // leads with a recorded SLA breach.
 func TestListByNameAndBreach(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, st store.Store) {
+	forEachBackend(t, func(t *testing.T, st store.Backend) {
 		ts := startServer(t, st, nil)
 		ctx := context.Background()
 		put := func(ext, team, policy string, breaches int) {

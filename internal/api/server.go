@@ -15,6 +15,7 @@ import (
 
 	"github.com/go-logr/logr"
 
+	"github.com/leadops/leadops/internal/lead"
 	"github.com/leadops/leadops/internal/store"
 )
 
@@ -49,9 +50,24 @@ type Options struct {
 	ShutdownTimeout time.Duration
 }
 
+// Store is what the API needs from the lead store: leads with their audit trail, activities,
+// accounts, and a ping for /healthz. A store.Backend is one; tests may pass less.
+type Store interface {
+	UpsertLead(ctx context.Context, in store.LeadInput, actor string) (*lead.Lead, bool, error)
+	UpsertLeads(ctx context.Context, in []store.LeadInput, actor string) ([]*lead.Lead, error)
+	GetLead(ctx context.Context, id string) (*lead.Lead, error)
+	GetLeadByExternalID(ctx context.Context, externalID string) (*lead.Lead, error)
+	ListLeads(ctx context.Context, f store.ListFilter) (store.Page, error)
+	Apply(ctx context.Context, leadID string, a store.Activity) (*lead.Lead, error)
+	Audit(ctx context.Context, leadID string) ([]store.AuditEvent, error)
+	UpsertAccount(ctx context.Context, a store.Account) error
+	GetAccount(ctx context.Context, domain string) (*store.Account, error)
+	Ping(ctx context.Context) error
+}
+
 // Server serves the API. It is an http.Handler and a controller-runtime manager.Runnable.
 type Server struct {
-	store  store.Store
+	store  Store
 	opts   Options
 	log    logr.Logger
 	tokens *tokenFile
@@ -71,7 +87,7 @@ type Server struct {
 // NewServer checks the options, loads the token file once (a missing or unreadable file is an error at
 // start, so a misconfigured deployment fails loudly instead of answering 401 forever) and builds the
 // routes.
-func NewServer(st store.Store, opts Options) (*Server, error) {
+func NewServer(st Store, opts Options) (*Server, error) {
 	if st == nil {
 		return nil, errors.New("api: a store is required")
 	}

@@ -26,7 +26,7 @@ func openFresh(t testing.TB) *Store {
 }
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store { return openFresh(t) })
+	storetest.Run(t, func(t *testing.T) store.Backend { return openFresh(t) })
 }
 
 // TestConcurrentFirstOpen: several processes' worth of Opens race on a fresh database; all succeed

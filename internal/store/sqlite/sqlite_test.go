@@ -25,7 +25,7 @@ func openTemp(t testing.TB) *Store {
 }
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store { return openTemp(t) })
+	storetest.Run(t, func(t *testing.T) store.Backend { return openTemp(t) })
 }
 
 // TestConcurrentFirstOpen: several Opens race on a fresh file; all succeed and the schema is applied
