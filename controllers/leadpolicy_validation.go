@@ -107,7 +107,7 @@ func compileOptional(path string, expr leadopsv1.Expression) (*celenv.Program, *
 	}
 	prg, err := celenv.Compile(string(expr))
 	if err != nil {
-		return nil, invalidSpec(leadopsv1.ReasonInvalidExpression, "%s: %v", path, err)
+		return nil, fieldSpecError(leadopsv1.ReasonInvalidExpression, path, "%v", err)
 	}
 	return prg, nil
 }

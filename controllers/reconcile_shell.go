@@ -34,8 +34,8 @@ func reconcileWithStatus[T client.Object](ctx context.Context, c client.Client, 
 
 // markNotReady sets Ready=False from a spec error and emits a Warning Event when that changed it.
 func markNotReady(rec events.EventRecorder, obj client.Object, conds *[]metav1.Condition, e *specError) {
-	if setNotReady(conds, obj.GetGeneration(), e.Reason, e.Message) && rec != nil {
-		rec.Eventf(obj, nil, corev1.EventTypeWarning, e.Reason, "Validate", "%s", e.Message)
+	if setNotReady(conds, obj.GetGeneration(), e.Reason, e.Error()) && rec != nil {
+		rec.Eventf(obj, nil, corev1.EventTypeWarning, e.Reason, "Validate", "%s", e.Error())
 	}
 }
 

@@ -45,7 +45,7 @@ func (r *TeamReconciler) reconcile(ctx context.Context, team *leadopsv1.Team) (c
 	st := &team.Status
 	view, specErr := parseTeam(&team.Spec)
 	if specErr != nil {
-		setNotReady(&st.Conditions, team.Generation, specErr.Reason, specErr.Message)
+		setNotReady(&st.Conditions, team.Generation, specErr.Reason, specErr.Error())
 		// Nothing changes until the spec does; the update event requeues us.
 		return ctrl.Result{}, nil
 	}

@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"fmt"
 	"time"
 
 	leadopsv1 "github.com/leadops/leadops/api/v1alpha1"
@@ -22,11 +23,11 @@ type teamView struct {
 func parseTeam(spec *leadopsv1.TeamSpec) (*teamView, *specError) {
 	loc, err := time.LoadLocation(spec.Timezone)
 	if err != nil {
-		return nil, invalidSpec(leadopsv1.ReasonInvalidTimezone, "spec.timezone: unknown timezone %q: use an IANA name such as Europe/Berlin", spec.Timezone)
+		return nil, fieldSpecError(leadopsv1.ReasonInvalidTimezone, "spec.timezone", "unknown timezone %q: use an IANA name such as Europe/Berlin", spec.Timezone)
 	}
 	for i, h := range spec.Holidays {
 		if _, err := time.ParseInLocation(time.DateOnly, string(h.Date), loc); err != nil {
-			return nil, invalidSpec(leadopsv1.ReasonInvalidSpec, "spec.holidays[%d].date: %q is not a YYYY-MM-DD date", i, h.Date)
+			return nil, fieldSpecError(leadopsv1.ReasonInvalidSpec, fmt.Sprintf("spec.holidays[%d].date", i), "%q is not a YYYY-MM-DD date", h.Date)
 		}
 	}
 	members := make([]roster.Member, 0, len(spec.Members))
@@ -41,7 +42,8 @@ func parseTeam(spec *leadopsv1.TeamSpec) (*teamView, *specError) {
 			start, err1 := time.Parse(time.RFC3339, o.Start)
 			end, err2 := time.Parse(time.RFC3339, o.End)
 			if err1 != nil || err2 != nil {
-				return nil, invalidSpec(leadopsv1.ReasonInvalidSpec, "spec.members[%d].outOfOffice[%d]: start and end must be RFC 3339 times such as 2027-01-04T09:00:00Z", i, j)
+				return nil, fieldSpecError(leadopsv1.ReasonInvalidSpec, fmt.Sprintf("spec.members[%d].outOfOffice[%d]", i, j),
+					"start and end must be RFC 3339 times such as 2027-01-04T09:00:00Z")
 			}
 			rm.Away = append(rm.Away, roster.Period{Start: start, End: end})
 		}

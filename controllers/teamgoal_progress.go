@@ -50,7 +50,7 @@ func goalSpec(goal *leadopsv1.TeamGoal) (goals.PeriodSpec, goals.TargetSpec) {
 func (r *TeamGoalReconciler) reconcileProgress(ctx context.Context, goal *leadopsv1.TeamGoal, team *leadopsv1.Team, filter *celenv.Program) (time.Time, *specError, error) {
 	loc, err := time.LoadLocation(team.Spec.Timezone)
 	if err != nil {
-		return time.Time{}, invalidSpec(leadopsv1.ReasonInvalidTimezone, "spec.teamRef: Team %q has an unknown timezone %q", team.Name, team.Spec.Timezone), nil
+		return time.Time{}, fieldSpecError(leadopsv1.ReasonInvalidTimezone, "spec.teamRef", "Team %q has an unknown timezone %q", team.Name, team.Spec.Timezone), nil
 	}
 	metric := goals.Metric(goal.Spec.Metric)
 	ps, ts := goalSpec(goal)
@@ -145,9 +145,9 @@ func (r *TeamGoalReconciler) measure(ctx context.Context, m goals.Metric, scope 
 func goalSpecError(err error) *specError {
 	var se *goals.SpecError
 	if errors.As(err, &se) {
-		return invalidSpec(leadopsv1.ReasonInvalidSpec, "spec.%s: %s", se.Field, se.Message)
+		return &specError{Reason: leadopsv1.ReasonInvalidSpec, Field: se.Under("spec")}
 	}
-	return invalidSpec(leadopsv1.ReasonInvalidSpec, "spec: %v", err)
+	return fieldSpecError(leadopsv1.ReasonInvalidSpec, "spec", "%v", err)
 }
 
 func minTime(a, b time.Time) time.Time {

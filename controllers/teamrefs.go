@@ -19,8 +19,8 @@ func checkTeams(ctx context.Context, c client.Reader, namespace string, names []
 		err := c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, t)
 		switch {
 		case apierrors.IsNotFound(err):
-			return nil, invalidSpec(leadopsv1.ReasonTeamNotFound,
-				"%s: Team %q does not exist in namespace %q; create it or fix the reference", paths[name], name, namespace), nil
+			return nil, fieldSpecError(leadopsv1.ReasonTeamNotFound, paths[name],
+				"Team %q does not exist in namespace %q; create it or fix the reference", name, namespace), nil
 		case err != nil:
 			return nil, nil, fmt.Errorf("reading Team %s/%s: %w", namespace, name, err)
 		}

@@ -118,7 +118,7 @@ func runList(ctx context.Context, e env, c *conn, args []string) int {
 	for _, st := range passes {
 		f.Stages, f.Cursor = st, ""
 		for shown < *limit { // bounded: every page shows at least one lead or ends the loop
-			f.Limit = min(*limit-shown, 500)
+			f.Limit = min(*limit-shown, api.MaxPageSize)
 			page, err := b.List(ctx, f)
 			if err != nil {
 				fmt.Fprintln(e.stderr, "leadctl list:", err)

@@ -120,7 +120,7 @@ func (s *simulator) send(ctx context.Context) {
 
 // scan reads the open leads and decides, once per assignment and stage, what their owner will do.
 func (s *simulator) scan(ctx context.Context) {
-	f := store.ListFilter{Stages: []lead.Stage{lead.StageRouted, lead.StageTouched, lead.StageAccepted}, Limit: 500}
+	f := store.ListFilter{Stages: []lead.Stage{lead.StageRouted, lead.StageTouched, lead.StageAccepted}, Limit: api.MaxPageSize}
 	for {
 		page, err := s.d.api.ListLeads(ctx, f)
 		if err != nil {

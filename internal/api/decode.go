@@ -11,7 +11,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/leadops/leadops/internal/validate"
+	"github.com/leadops/leadops/internal/fielderr"
 )
 
 // contentTypeHint is how the 415 message tells the caller to fix the request.
@@ -72,7 +72,7 @@ func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, dst any) err
 	// encoding/json replaces invalid UTF-8 in strings with U+FFFD without a word; storing the
 	// replacement would silently corrupt names and companies, so the whole request is refused.
 	if !utf8.Valid(raw) {
-		return invalid(validate.Errors{invalidUTF8(raw)})
+		return invalid(fielderr.List{invalidUTF8(raw)})
 	}
 	if derr != nil {
 		return decodeError(derr, raw)
@@ -107,11 +107,11 @@ func decodeError(err error, raw []byte) error {
 		if path == "" {
 			return badRequest(fmt.Sprintf("the request body must be a JSON %s", objectWord(te)))
 		}
-		return invalid(validate.Errors{{Path: path, Message: typeMessage(te)}})
+		return invalid(fielderr.List{{Path: path, Message: typeMessage(te)}})
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		// encoding/json has no typed error for this; the message format is stable since Go 1.10.
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		fe := validate.FieldError{Path: name, Message: "is not a known field"}
+		fe := fielderr.Error{Path: name, Message: "is not a known field"}
 		return badRequest("the request is not valid: "+fe.Error(), fe)
 	default:
 		return badRequest("malformed JSON: " + err.Error())

@@ -6,30 +6,31 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/leadops/leadops/internal/fielderr"
 	"github.com/leadops/leadops/internal/store"
-	"github.com/leadops/leadops/internal/validate"
 )
 
-// apiError is an error with the HTTP status and the message the caller sees.
+// apiError is an error with the HTTP status and the message the caller sees; fields are the field
+// errors behind a 400 or 422, sent as the body's "fields".
 type apiError struct {
 	status int
 	msg    string
-	fields validate.Errors
+	fields fielderr.List
 }
 
 func (e *apiError) Error() string { return e.msg }
 
 // ErrorBody is the JSON shape of every error response.
 type ErrorBody struct {
-	Error  string                `json:"error"`
-	Fields []validate.FieldError `json:"fields,omitempty"`
+	Error  string           `json:"error"`
+	Fields []fielderr.Error `json:"fields,omitempty"`
 }
 
-func badRequest(msg string, fields ...validate.FieldError) *apiError {
+func badRequest(msg string, fields ...fielderr.Error) *apiError {
 	return &apiError{status: http.StatusBadRequest, msg: msg, fields: fields}
 }
 
-func invalid(errs validate.Errors) *apiError {
+func invalid(errs fielderr.List) *apiError {
 	return &apiError{status: http.StatusUnprocessableEntity, msg: "the request is not valid: " + errs.Error(), fields: errs}
 }
 
@@ -59,7 +60,7 @@ func (s *Server) handle(f func(http.ResponseWriter, *http.Request) error) http.H
 			ae *apiError
 			te *store.TransitionError
 			ie *store.ItemError
-			fe *store.FieldError
+			fe *fielderr.Error
 		)
 		switch {
 		case errors.As(err, &ae):
@@ -70,16 +71,16 @@ func (s *Server) handle(f func(http.ResponseWriter, *http.Request) error) http.H
 		case errors.As(err, &ie) && errors.As(err, &fe):
 			// The API validates first, so the store's own checks firing means the two disagree:
 			// still the caller's input, so a 422 with the item's path, never a 500.
-			ae = invalid(validate.Errors{{Path: fmt.Sprintf("leads[%d].%s", ie.Index, fe.Field), Message: fe.Message}})
+			ae = invalid(fielderr.List{fe.Under(fmt.Sprintf("leads[%d]", ie.Index))})
 		case errors.As(err, &fe):
-			ae = invalid(validate.Errors{{Path: fe.Field, Message: fe.Message}})
+			ae = invalid(fielderr.List{*fe})
 		case errors.Is(err, store.ErrNotFound):
 			ae = &apiError{status: http.StatusNotFound, msg: "not found"}
 		case errors.Is(err, store.ErrConflict):
 			ae = &apiError{status: http.StatusConflict, msg: store.ErrConflict.Error()}
 		case errors.Is(err, store.ErrBadCursor):
 			ae = badRequest("the cursor is not valid; start again without one",
-				validate.FieldError{Path: "cursor", Message: "is not a cursor returned by this API"})
+				fielderr.Error{Path: "cursor", Message: "is not a cursor returned by this API"})
 		default:
 			// Store errors describe queries and constraints, not row values, so they are safe to log.
 			s.log.Error(err, "request failed", "route", r.Pattern)

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/leadops/leadops/internal/validate"
+	"github.com/leadops/leadops/internal/fielderr"
 )
 
 // encoding/json reports where a problem is as a byte offset (type errors) or not at all (invalid
@@ -152,7 +152,7 @@ func typeErrorPath(raw []byte, te *json.UnmarshalTypeError) (string, bool) {
 }
 
 // invalidUTF8 names the string holding the first invalid UTF-8 sequence of raw.
-func invalidUTF8(raw []byte) validate.FieldError {
+func invalidUTF8(raw []byte) fielderr.Error {
 	off := int64(0)
 	for off < int64(len(raw)) {
 		r, size := utf8.DecodeRune(raw[off:])
@@ -167,12 +167,12 @@ func invalidUTF8(raw []byte) validate.FieldError {
 			if sp.key {
 				// The key itself is broken, so its own path would show the replacement character.
 				if sp.parent == "" {
-					return validate.FieldError{Message: "the body has a key that " + msg}
+					return fielderr.Error{Message: "the body has a key that " + msg}
 				}
-				return validate.FieldError{Path: sp.parent, Message: "has a key that " + msg}
+				return fielderr.Error{Path: sp.parent, Message: "has a key that " + msg}
 			}
-			return validate.FieldError{Path: sp.path, Message: msg}
+			return fielderr.Error{Path: sp.path, Message: msg}
 		}
 	}
-	return validate.FieldError{Message: "the body " + msg}
+	return fielderr.Error{Message: "the body " + msg}
 }

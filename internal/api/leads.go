@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/leadops/leadops/internal/fielderr"
 	"github.com/leadops/leadops/internal/lead"
 	"github.com/leadops/leadops/internal/store"
 	"github.com/leadops/leadops/internal/validate"
@@ -57,9 +58,9 @@ func (s *Server) upsertLeads(w http.ResponseWriter, r *http.Request) error {
 	}
 	switch {
 	case len(req.Leads) == 0:
-		return invalid(validate.Errors{{Path: "leads", Message: "must hold at least one lead"}})
+		return invalid(fielderr.List{{Path: "leads", Message: "must hold at least one lead"}})
 	case len(req.Leads) > MaxBatchSize:
-		return invalid(validate.Errors{{Path: "leads", Message: fmt.Sprintf("holds %d leads, at most %d per batch", len(req.Leads), MaxBatchSize)}})
+		return invalid(fielderr.List{{Path: "leads", Message: fmt.Sprintf("holds %d leads, at most %d per batch", len(req.Leads), MaxBatchSize)}})
 	}
 	if errs := validate.Leads("leads", req.Leads); len(errs) > 0 {
 		return invalid(errs)

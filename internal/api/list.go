@@ -7,9 +7,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/leadops/leadops/internal/fielderr"
 	"github.com/leadops/leadops/internal/lead"
 	"github.com/leadops/leadops/internal/store"
-	"github.com/leadops/leadops/internal/validate"
 )
 
 var listParams = []string{"owner", "team", "policy", "namespace", "stage", "breached", "limit", "cursor"}
@@ -23,22 +23,22 @@ const DefaultNamespace = "default"
 // misspelled filter would otherwise silently return everybody's leads.
 func (s *Server) listLeads(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	var errs validate.Errors
+	var errs fielderr.List
 	for k := range q {
 		if !slices.Contains(listParams, k) {
-			errs = append(errs, validate.FieldError{Path: k, Message: "is not a known query parameter (known: " + strings.Join(listParams, ", ") + ")"})
+			errs = append(errs, fielderr.Error{Path: k, Message: "is not a known query parameter (known: " + strings.Join(listParams, ", ") + ")"})
 		}
 	}
 	for _, k := range []string{"owner", "team", "policy", "namespace", "breached", "limit", "cursor"} {
 		if len(q[k]) > 1 {
-			errs = append(errs, validate.FieldError{Path: k, Message: "may be given only once"})
+			errs = append(errs, fielderr.Error{Path: k, Message: "may be given only once"})
 		}
 	}
 	f := store.ListFilter{Owner: q.Get("owner"), Cursor: q.Get("cursor"), Limit: DefaultPageSize}
 	// Leads hold teams and policies as namespace/name; a bare name used to match nothing, silently.
 	ns := q.Get("namespace")
 	if q.Has("namespace") && q.Get("team") == "" && q.Get("policy") == "" {
-		errs = append(errs, validate.FieldError{Path: "namespace", Message: "qualifies a bare team or policy name; give team or policy too"})
+		errs = append(errs, fielderr.Error{Path: "namespace", Message: "qualifies a bare team or policy name; give team or policy too"})
 	}
 	for _, p := range []struct {
 		param string
@@ -50,7 +50,7 @@ func (s *Server) listLeads(w http.ResponseWriter, r *http.Request) error {
 		}
 		full, err := QualifyName(v, ns)
 		if err != nil {
-			errs = append(errs, validate.FieldError{Path: p.param, Message: err.Error()})
+			errs = append(errs, fielderr.Error{Path: p.param, Message: err.Error()})
 			continue
 		}
 		*p.dst = full
@@ -58,14 +58,14 @@ func (s *Server) listLeads(w http.ResponseWriter, r *http.Request) error {
 	if v := q.Get("breached"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
-			errs = append(errs, validate.FieldError{Path: "breached", Message: "must be true or false"})
+			errs = append(errs, fielderr.Error{Path: "breached", Message: "must be true or false"})
 		}
 		f.Breached = b
 	}
 	for _, v := range q["stage"] {
 		for _, st := range strings.Split(v, ",") {
 			if !slices.Contains(lead.Stages, lead.Stage(st)) {
-				errs = append(errs, validate.FieldError{Path: "stage", Message: fmt.Sprintf("%q is not a stage (one of %s)", st, stageList())})
+				errs = append(errs, fielderr.Error{Path: "stage", Message: fmt.Sprintf("%q is not a stage (one of %s)", st, stageList())})
 				continue
 			}
 			f.Stages = append(f.Stages, lead.Stage(st))
@@ -74,12 +74,12 @@ func (s *Server) listLeads(w http.ResponseWriter, r *http.Request) error {
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > MaxPageSize {
-			errs = append(errs, validate.FieldError{Path: "limit", Message: fmt.Sprintf("must be a whole number from 1 to %d", MaxPageSize)})
+			errs = append(errs, fielderr.Error{Path: "limit", Message: fmt.Sprintf("must be a whole number from 1 to %d", MaxPageSize)})
 		}
 		f.Limit = n
 	}
 	if len(errs) > 0 {
-		slices.SortFunc(errs, func(a, b validate.FieldError) int { return strings.Compare(a.Path, b.Path) })
+		slices.SortFunc(errs, func(a, b fielderr.Error) int { return strings.Compare(a.Path, b.Path) })
 		return badRequest("the query is not valid: "+errs.Error(), errs...)
 	}
 	page, err := s.store.ListLeads(r.Context(), f)

@@ -11,9 +11,9 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/leadops/leadops/internal/api"
+	"github.com/leadops/leadops/internal/fielderr"
 	"github.com/leadops/leadops/internal/lead"
 	"github.com/leadops/leadops/internal/store"
-	"github.com/leadops/leadops/internal/validate"
 )
 
 // TestOpenAPISchemasMatchTypes keeps the documented bodies in step with the Go types the handlers
@@ -45,7 +45,7 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"Account":         store.Account{},
 		"Page":            store.Page{},
 		"Error":           api.ErrorBody{},
-		"FieldError":      validate.FieldError{},
+		"FieldError":      fielderr.Error{},
 	} {
 		schema, ok := doc.Components.Schemas[name]
 		if !ok {

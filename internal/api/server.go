@@ -19,17 +19,11 @@ import (
 	"github.com/leadops/leadops/internal/store"
 )
 
-// Defaults for Options fields left zero.
+// Defaults for Options fields left zero (the size limits are in limits.go).
 const (
 	DefaultAddr                = ":8082"
-	DefaultMaxBodyBytes        = 4 << 20 // a batch of 1,000 leads with attributes fits comfortably
 	DefaultTokenReloadInterval = time.Second
 	DefaultShutdownTimeout     = 10 * time.Second
-	// MaxBatchSize bounds one batch upsert: one transaction must stay short for the store's other users.
-	MaxBatchSize = 1000
-	// DefaultPageSize and MaxPageSize bound list pages.
-	DefaultPageSize = 50
-	MaxPageSize     = 500
 )
 
 // Options configure a Server.
@@ -166,11 +160,11 @@ func (s *Server) ReadyCheck(*http.Request) error { return s.Ready() }
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           s,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    MaxHeaderBytes,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 	}
 	if s.listening != nil {

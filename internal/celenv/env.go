@@ -23,7 +23,8 @@ import (
 // CostLimit bounds the work one evaluation may do. Typical rules cost well under 100.
 const CostLimit = 100_000
 
-// MaxExpressionLength mirrors the CRD's maxLength on expression fields.
+// MaxExpressionLength is the longest expression Compile accepts. The CRD marker on Expression
+// (api/v1alpha1) must be a literal; a test there holds it equal to this.
 const MaxExpressionLength = 4096
 
 // Lead is the CEL view of a lead: `lead.score`, `lead.domain`, `lead.attributes["plan"]`, …

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/leadops/leadops/internal/fielderr"
 	"github.com/leadops/leadops/internal/store"
 	"github.com/leadops/leadops/internal/validate"
 )
@@ -145,7 +146,7 @@ var (
 )
 
 // problemFor turns a validation error on rows[i].field into a problem on the row's line and column.
-func (r *Result) problemFor(fe validate.FieldError, cols map[string]int, header []string) Problem {
+func (r *Result) problemFor(fe fielderr.Error, cols map[string]int, header []string) Problem {
 	mm := rowPath.FindStringSubmatch(fe.Path)
 	if mm == nil {
 		return Problem{Message: fe.Error()}

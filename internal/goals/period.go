@@ -5,19 +5,17 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/leadops/leadops/internal/fielderr"
 )
 
-// SpecError is a goal spec the maths cannot use. Field is the offending field as the TeamGoal API
-// spells it (for example "period.quarter"), so the reconciler can report it verbatim.
-type SpecError struct {
-	Field   string
-	Message string
-}
-
-func (e *SpecError) Error() string { return e.Field + ": " + e.Message }
+// SpecError is a goal spec the maths cannot use (package fielderr's one field error). Path is the
+// offending field as the TeamGoal API spells it under spec (for example "period.quarter"), so the
+// reconciler reports it under "spec".
+type SpecError = fielderr.Error
 
 func specErr(field, format string, args ...any) error {
-	return &SpecError{Field: field, Message: fmt.Sprintf(format, args...)}
+	return fielderr.New(field, format, args...)
 }
 
 // ErrNoLocation is returned when no timezone is given; time.UTC is a valid choice, nil is not.

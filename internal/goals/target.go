@@ -27,7 +27,8 @@ const (
 	ReasonInvalidTarget = "InvalidTarget"
 )
 
-// Growth limits, as the API validates them.
+// Growth limits, as the API validates them: the TeamGoal CRD repeats them as literal markers, and a
+// test in api/v1alpha1 holds those equal to these.
 const (
 	MinGrowthPercent = -100
 	MaxGrowthPercent = 10000

@@ -120,8 +120,8 @@ func TestResolveTargetErrors(t *testing.T) {
 			if !errors.As(err, &se) {
 				t.Fatalf("error %v, want a *SpecError", err)
 			}
-			if se.Field != tc.field {
-				t.Errorf("field %q, want %q (%v)", se.Field, tc.field, err)
+			if se.Path != tc.field {
+				t.Errorf("field %q, want %q (%v)", se.Path, tc.field, err)
 			}
 		})
 	}

@@ -1,11 +1,12 @@
 package lead
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"strings"
 	"time"
+
+	"github.com/leadops/leadops/internal/fielderr"
 )
 
 // ActivityKind is something marketing, a rep or the controller does to a lead. Each kind moves a lead
@@ -106,7 +107,7 @@ func Allowed(l *Lead, kind ActivityKind) error {
 // moving is allowed along any edge of the lifecycle.
 func CheckStageChange(from, to Stage) error {
 	if !to.Valid() {
-		return &FieldError{Field: "stage", Message: fmt.Sprintf("unknown stage %q", to)}
+		return &FieldError{Path: "stage", Message: fmt.Sprintf("unknown stage %q", to)}
 	}
 	if from == to {
 		return nil
@@ -133,26 +134,26 @@ const MaxReasonLength = 1000
 // Validate checks the arguments of an action, independently of the lead's stage.
 func (a Action) Validate() error {
 	if !a.Kind.Valid() {
-		return &FieldError{Field: "kind", Message: fmt.Sprintf("unknown activity %q (known: %s)", a.Kind, joinKinds(ActivityKinds))}
+		return &FieldError{Path: "kind", Message: fmt.Sprintf("unknown activity %q (known: %s)", a.Kind, joinKinds(ActivityKinds))}
 	}
 	if len(a.Reason) > MaxReasonLength {
-		return &FieldError{Field: "reason", Message: fmt.Sprintf("longer than %d bytes", MaxReasonLength)}
+		return &FieldError{Path: "reason", Message: fmt.Sprintf("longer than %d bytes", MaxReasonLength)}
 	}
 	needsReason := a.Kind == ActivityReject || a.Kind == ActivityDisqualify
 	if needsReason && strings.TrimSpace(a.Reason) == "" {
-		return &FieldError{Field: "reason", Message: fmt.Sprintf("a %s needs a reason", a.Kind)}
+		return &FieldError{Path: "reason", Message: fmt.Sprintf("a %s needs a reason", a.Kind)}
 	}
 	if math.IsNaN(a.Amount) || math.IsInf(a.Amount, 0) {
-		return &FieldError{Field: "amount", Message: "must be a finite number"}
+		return &FieldError{Path: "amount", Message: "must be a finite number"}
 	}
 	switch {
 	case a.Kind == ActivityWin && a.Amount <= 0:
-		return &FieldError{Field: "amount", Message: "a win needs an amount greater than 0"}
+		return &FieldError{Path: "amount", Message: "a win needs an amount greater than 0"}
 	case a.Kind != ActivityWin && a.Amount != 0:
-		return &FieldError{Field: "amount", Message: fmt.Sprintf("only a win carries an amount, not a %s", a.Kind)}
+		return &FieldError{Path: "amount", Message: fmt.Sprintf("only a win carries an amount, not a %s", a.Kind)}
 	}
 	if a.At.IsZero() {
-		return &FieldError{Field: "at", Message: "time of the activity is missing"}
+		return &FieldError{Path: "at", Message: "time of the activity is missing"}
 	}
 	return nil
 }
@@ -166,7 +167,7 @@ func (a Action) Validate() error {
 // them would leave a routed lead nobody owns; the controller routes with Route and Reassign.
 func Apply(l Lead, a Action) (Lead, error) {
 	if a.Kind == ActivityRoute {
-		return l, &FieldError{Field: "kind", Message: "route is not an activity: routing assigns an owner, a team and SLA deadlines, which only the controller does (written with Update)"}
+		return l, &FieldError{Path: "kind", Message: "route is not an activity: routing assigns an owner, a team and SLA deadlines, which only the controller does (written with Update)"}
 	}
 	if err := a.Validate(); err != nil {
 		return l, err
@@ -220,16 +221,11 @@ func Apply(l Lead, a Action) (Lead, error) {
 }
 
 // ErrInvalid is wrapped by every *FieldError, so callers can map it to a 4xx with errors.Is.
-var ErrInvalid = errors.New("invalid input")
+var ErrInvalid = fielderr.ErrInvalid
 
-// FieldError is a validation error on one field of an input. Messages never quote personal data.
-type FieldError struct {
-	Field   string
-	Message string
-}
-
-func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
-func (e *FieldError) Unwrap() error { return ErrInvalid }
+// FieldError is a validation error on one field of an input (package fielderr's one field error;
+// Path is the field's JSON name). Messages never quote personal data.
+type FieldError = fielderr.Error
 
 // TransitionError is returned when the lifecycle forbids an activity (Kind set) or a direct stage
 // change (To set), or one of the controller's operations (Op set: see transitions.go). Its message

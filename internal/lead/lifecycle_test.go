@@ -113,7 +113,7 @@ func TestActionValidate(t *testing.T) {
 				return
 			}
 			var fe *FieldError
-			if !errors.As(err, &fe) || fe.Field != tt.field || !errors.Is(err, ErrInvalid) {
+			if !errors.As(err, &fe) || fe.Path != tt.field || !errors.Is(err, ErrInvalid) {
 				t.Fatalf("Validate = %v, want a FieldError on %q", err, tt.field)
 			}
 		})

@@ -134,7 +134,7 @@ func Reassign(l Lead, to string, at time.Time, d Deadlines) (Lead, error) {
 		return l, err
 	}
 	if to == l.Owner {
-		return l, &FieldError{Field: "owner", Message: "the lead already has this owner"}
+		return l, &FieldError{Path: "owner", Message: "the lead already has this owner"}
 	}
 	out := l
 	out.Stage = next
@@ -157,7 +157,7 @@ func Escalate(l Lead, manager string) (Lead, error) {
 		return l, err
 	}
 	if manager == l.Owner {
-		return l, &FieldError{Field: "manager", Message: "the manager already owns the lead"}
+		return l, &FieldError{Path: "manager", Message: "the manager already owns the lead"}
 	}
 	out := l
 	out.PreviousOwners = withPrevious(l.PreviousOwners, l.Owner)
@@ -174,7 +174,7 @@ func Escalate(l Lead, manager string) (Lead, error) {
 // has the breach recorded.
 func RecordBreach(l Lead, sla SLAKind, at time.Time) (Lead, error) {
 	if !sla.Valid() {
-		return l, &FieldError{Field: "sla", Message: fmt.Sprintf("unknown SLA %q (known: %s, %s)", sla, SLAFirstTouch, SLAAcceptance)}
+		return l, &FieldError{Path: "sla", Message: fmt.Sprintf("unknown SLA %q (known: %s, %s)", sla, SLAFirstTouch, SLAAcceptance)}
 	}
 	if err := timeGiven(at); err != nil {
 		return l, err
@@ -189,13 +189,13 @@ func RecordBreach(l Lead, sla SLAKind, at time.Time) (Lead, error) {
 		return l, refuse(l, "", fmt.Sprintf("record the %s breach of", sla), note)
 	}
 	if marked != nil {
-		return l, &FieldError{Field: markField, Message: fmt.Sprintf("the %s breach of this handoff is already recorded (at %s)", sla, stamp(*marked))}
+		return l, &FieldError{Path: markField, Message: fmt.Sprintf("the %s breach of this handoff is already recorded (at %s)", sla, stamp(*marked))}
 	}
 	if due == nil {
-		return l, &FieldError{Field: dueField, Message: fmt.Sprintf("the handoff has no %s deadline", sla)}
+		return l, &FieldError{Path: dueField, Message: fmt.Sprintf("the handoff has no %s deadline", sla)}
 	}
 	if due.After(at) {
-		return l, &FieldError{Field: dueField, Message: fmt.Sprintf("not breached yet: due %s, after %s", stamp(*due), stamp(at))}
+		return l, &FieldError{Path: dueField, Message: fmt.Sprintf("not breached yet: due %s, after %s", stamp(*due), stamp(at))}
 	}
 	out := l
 	mark, last := at, at
@@ -267,14 +267,14 @@ func copyTime(t *time.Time) *time.Time {
 
 func required(field, v string) error {
 	if strings.TrimSpace(v) == "" {
-		return &FieldError{Field: field, Message: "required"}
+		return &FieldError{Path: field, Message: "required"}
 	}
 	return nil
 }
 
 func timeGiven(at time.Time) error {
 	if at.IsZero() {
-		return &FieldError{Field: "at", Message: "time of the transition is missing"}
+		return &FieldError{Path: "at", Message: "time of the transition is missing"}
 	}
 	return nil
 }
@@ -283,10 +283,10 @@ func timeGiven(at time.Time) error {
 // is required, and bounded.
 func checkReason(reason string) error {
 	if strings.TrimSpace(reason) == "" {
-		return &FieldError{Field: "reason", Message: "a disqualification needs a reason"}
+		return &FieldError{Path: "reason", Message: "a disqualification needs a reason"}
 	}
 	if len(reason) > MaxReasonLength {
-		return &FieldError{Field: "reason", Message: fmt.Sprintf("longer than %d bytes", MaxReasonLength)}
+		return &FieldError{Path: "reason", Message: fmt.Sprintf("longer than %d bytes", MaxReasonLength)}
 	}
 	return nil
 }

@@ -303,7 +303,7 @@ func checkErr(t *testing.T, err error, want string) {
 	t.Helper()
 	if field, ok := strings.CutPrefix(want, "field "); ok {
 		var fe *FieldError
-		if !errors.As(err, &fe) || fe.Field != field || !errors.Is(err, ErrInvalid) {
+		if !errors.As(err, &fe) || fe.Path != field || !errors.Is(err, ErrInvalid) {
 			t.Fatalf("err = %v, want a *FieldError on %s", err, field)
 		}
 		return
@@ -350,7 +350,7 @@ func TestApplyRefusesRoute(t *testing.T) {
 	for _, st := range []Stage{StageQualified, StageRouted, StageTouched} {
 		_, err := Apply(fixtures()[st], Action{Kind: ActivityRoute, At: later})
 		var fe *FieldError
-		if !errors.As(err, &fe) || fe.Field != "kind" || !strings.Contains(err.Error(), "only the controller") {
+		if !errors.As(err, &fe) || fe.Path != "kind" || !strings.Contains(err.Error(), "only the controller") {
 			t.Errorf("%s: err = %v", st, err)
 		}
 	}

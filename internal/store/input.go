@@ -12,9 +12,9 @@ import (
 // Input limits the store enforces for every writer (API, CSV import, controller).
 const (
 	MaxBatchSize       = 10000
-	maxTextLength      = 255
-	maxEmailLength     = 320
-	maxAttributesBytes = 64 << 10
+	MaxTextLength      = 255
+	MaxEmailLength     = 320
+	MaxAttributesBytes = 64 << 10
 )
 
 // ItemError locates a validation error inside a batch: Index is the 0-based position of the item.
@@ -54,40 +54,40 @@ func (in *LeadInput) textFields() []textField {
 func (in LeadInput) Validate() error {
 	for _, f := range in.textFields() {
 		v := *f.v
-		limit := maxTextLength
+		limit := MaxTextLength
 		if f.name == "email" {
-			limit = maxEmailLength
+			limit = MaxEmailLength
 		}
 		if len(v) > limit {
-			return &FieldError{Field: f.name, Message: fmt.Sprintf("longer than %d bytes", limit)}
+			return &FieldError{Path: f.name, Message: fmt.Sprintf("longer than %d bytes", limit)}
 		}
 		if !utf8.ValidString(v) {
-			return &FieldError{Field: f.name, Message: "not valid UTF-8"}
+			return &FieldError{Path: f.name, Message: "not valid UTF-8"}
 		}
 		if strings.ContainsFunc(v, unicode.IsControl) {
-			return &FieldError{Field: f.name, Message: "contains control characters"}
+			return &FieldError{Path: f.name, Message: "contains control characters"}
 		}
 	}
 	if in.Email != "" {
 		a, err := mail.ParseAddress(in.Email)
 		if err != nil || a.Address != in.Email || a.Name != "" {
-			return &FieldError{Field: "email", Message: "not a valid email address"}
+			return &FieldError{Path: "email", Message: "not a valid email address"}
 		}
 	}
 	if in.Employees < 0 {
-		return &FieldError{Field: "employees", Message: "must not be negative"}
+		return &FieldError{Path: "employees", Message: "must not be negative"}
 	}
 	if in.Attributes != nil {
 		b, err := json.Marshal(in.Attributes)
 		if err != nil {
-			return &FieldError{Field: "attributes", Message: "not representable as JSON"}
+			return &FieldError{Path: "attributes", Message: "not representable as JSON"}
 		}
-		if len(b) > maxAttributesBytes {
-			return &FieldError{Field: "attributes", Message: fmt.Sprintf("larger than %d bytes as JSON", maxAttributesBytes)}
+		if len(b) > MaxAttributesBytes {
+			return &FieldError{Path: "attributes", Message: fmt.Sprintf("larger than %d bytes as JSON", MaxAttributesBytes)}
 		}
 		for k := range in.Attributes {
 			if k == "" {
-				return &FieldError{Field: "attributes", Message: "empty key"}
+				return &FieldError{Path: "attributes", Message: "empty key"}
 			}
 		}
 	}
@@ -109,7 +109,7 @@ func (in LeadInput) AttributesJSON() (string, error) {
 // the first inside one transaction). Errors are *ItemError wrapping a *FieldError.
 func PrepareBatch(in []LeadInput) ([]LeadInput, error) {
 	if len(in) > MaxBatchSize {
-		return nil, &FieldError{Field: "items", Message: fmt.Sprintf("more than %d leads in one batch", MaxBatchSize)}
+		return nil, &FieldError{Path: "items", Message: fmt.Sprintf("more than %d leads in one batch", MaxBatchSize)}
 	}
 	out := make([]LeadInput, len(in))
 	seen := make(map[string]int, len(in))
@@ -120,7 +120,7 @@ func PrepareBatch(in []LeadInput) ([]LeadInput, error) {
 		}
 		if item.ExternalID != "" {
 			if j, dup := seen[item.ExternalID]; dup {
-				return nil, &ItemError{Index: i, Err: &FieldError{Field: "externalId", Message: fmt.Sprintf("same external id as item %d", j)}}
+				return nil, &ItemError{Index: i, Err: &FieldError{Path: "externalId", Message: fmt.Sprintf("same external id as item %d", j)}}
 			}
 			seen[item.ExternalID] = i
 		}
@@ -135,14 +135,14 @@ func NormalizeAccount(a Account) (Account, error) {
 	a.Name = strings.TrimSpace(a.Name)
 	a.Owner = strings.TrimSpace(a.Owner)
 	if a.Domain == "" {
-		return a, &FieldError{Field: "domain", Message: "required"}
+		return a, &FieldError{Path: "domain", Message: "required"}
 	}
 	for _, f := range []struct{ name, v string }{{"domain", a.Domain}, {"name", a.Name}, {"owner", a.Owner}} {
-		if len(f.v) > maxTextLength {
-			return a, &FieldError{Field: f.name, Message: fmt.Sprintf("longer than %d bytes", maxTextLength)}
+		if len(f.v) > MaxTextLength {
+			return a, &FieldError{Path: f.name, Message: fmt.Sprintf("longer than %d bytes", MaxTextLength)}
 		}
 		if !utf8.ValidString(f.v) || strings.ContainsFunc(f.v, unicode.IsControl) {
-			return a, &FieldError{Field: f.name, Message: "not valid text"}
+			return a, &FieldError{Path: f.name, Message: "not valid text"}
 		}
 	}
 	return a, nil

@@ -95,12 +95,13 @@ var (
 	ErrNotFound  = errors.New("not found")
 	ErrConflict  = errors.New("the lead was changed concurrently; re-read it and retry")
 	ErrBadCursor = errors.New("invalid cursor")
-	// ErrInvalid is wrapped by every validation error (*lead.FieldError): map it to a 4xx.
+	// ErrInvalid is wrapped by every validation error (*FieldError): map it to a 4xx.
 	ErrInvalid = lead.ErrInvalid
 )
 
 // TransitionError is what Apply and Update return for a move the lifecycle forbids.
 type TransitionError = lead.TransitionError
 
-// FieldError is a validation error on one input field.
+// FieldError is a validation error on one input field: package fielderr's one field error, with
+// Path in the store's JSON names ("email", "attributes").
 type FieldError = lead.FieldError

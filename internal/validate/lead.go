@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/leadops/leadops/internal/fielderr"
+	"github.com/leadops/leadops/internal/lead"
 	"github.com/leadops/leadops/internal/store"
 )
 
@@ -16,7 +18,7 @@ const MaxScore = 1000
 //
 // It checks the input as the store will hold it (after store.LeadInput.Normalize trims blanks and
 // lower-cases the domain), so cosmetic differences are accepted rather than refused.
-func Lead(prefix string, in store.LeadInput) Errors {
+func Lead(prefix string, in store.LeadInput) fielderr.List {
 	in = in.Normalize()
 	c := &collector{prefix: prefix}
 	c.text("externalId", in.ExternalID, MaxIDLength, true)
@@ -41,8 +43,8 @@ func Lead(prefix string, in store.LeadInput) Errors {
 // Leads checks a batch: every item, and that no external id appears twice (the store would upsert the
 // same lead twice in one transaction, and the caller almost certainly made a mistake). Paths are
 // "<prefix>[i].field"; callers that report by line number map the index back.
-func Leads(prefix string, ins []store.LeadInput) Errors {
-	var errs Errors
+func Leads(prefix string, ins []store.LeadInput) fielderr.List {
+	var errs fielderr.List
 	first := make(map[string]int, len(ins))
 	for i, in := range ins {
 		p := fmt.Sprintf("%s[%d]", prefix, i)
@@ -51,7 +53,7 @@ func Leads(prefix string, ins []store.LeadInput) Errors {
 			continue
 		}
 		if j, dup := first[in.ExternalID]; dup {
-			errs = append(errs, FieldError{Path: p + ".externalId", Message: fmt.Sprintf("repeats the external id of %s[%d]", prefix, j)})
+			errs = append(errs, fielderr.Error{Path: p + ".externalId", Message: fmt.Sprintf("repeats the external id of %s[%d]", prefix, j)})
 			continue
 		}
 		first[in.ExternalID] = i
@@ -87,20 +89,20 @@ func (c *collector) attributes(field string, attrs map[string]any) {
 const KindList = "qualify, disqualify, touch, accept, reject, win, lose"
 
 // Activity checks one activity. Actor and At are set by the server, not by the caller.
-func Activity(prefix string, a store.Activity) Errors {
+func Activity(prefix string, a store.Activity) fielderr.List {
 	c := &collector{prefix: prefix}
 	switch a.Kind {
 	case store.ActivityQualify, store.ActivityTouch, store.ActivityAccept, store.ActivityLose:
 		if a.Amount != 0 {
 			c.add("amount", "is only allowed when winning a lead")
 		}
-		c.text("reason", a.Reason, MaxReasonLength, false)
+		c.text("reason", a.Reason, lead.MaxReasonLength, false)
 	case store.ActivityReject, store.ActivityDisqualify:
 		if a.Amount != 0 {
 			c.add("amount", "is only allowed when winning a lead")
 		}
 		// The reason goes back to marketing: a rejection without one closes no loop.
-		c.text("reason", a.Reason, MaxReasonLength, true)
+		c.text("reason", a.Reason, lead.MaxReasonLength, true)
 	case store.ActivityWin:
 		switch {
 		case math.IsNaN(a.Amount) || math.IsInf(a.Amount, 0):
@@ -108,7 +110,7 @@ func Activity(prefix string, a store.Activity) Errors {
 		case a.Amount <= 0:
 			c.add("amount", "must be greater than zero when winning a lead")
 		}
-		c.text("reason", a.Reason, MaxReasonLength, false)
+		c.text("reason", a.Reason, lead.MaxReasonLength, false)
 	case "":
 		c.add("kind", "is required (one of %s)", KindList)
 	default:
@@ -119,7 +121,7 @@ func Activity(prefix string, a store.Activity) Errors {
 }
 
 // Account checks an account mapping.
-func Account(prefix string, a store.Account) Errors {
+func Account(prefix string, a store.Account) fielderr.List {
 	c := &collector{prefix: prefix}
 	c.domain("domain", a.Domain, true)
 	c.text("name", a.Name, MaxShortText, false)

@@ -7,16 +7,17 @@ import (
 	"unicode/utf8"
 )
 
-// Length limits in bytes (what the database columns bound), all within the store's own limits (255 bytes
-// for text, 320 for email, 1000 for a reason). Generous for real data, small enough that one lead cannot
-// bloat the store.
+// Length limits in bytes of what the HTTP API and the CSV import accept, each within the store's own
+// wider bounds (store.MaxTextLength, store.MaxEmailLength, store.MaxAttributesBytes; a test holds
+// them there). Generous for real data, small enough that one lead cannot bloat the store. A reason
+// is bounded by lead.MaxReasonLength, the lifecycle's own limit. docs/api/openapi.yaml repeats these
+// as literals, and a test in internal/api holds them equal.
 const (
 	MaxIDLength      = 200
 	MaxNameLength    = 200
 	MaxEmailLength   = 254 // RFC 5321 path limit
 	MaxDomainLength  = 253
-	MaxShortText     = 200  // company, country, industry, source, campaign, owner, account name
-	MaxReasonLength  = 1000 // lead.MaxReasonLength
+	MaxShortText     = 200 // company, country, industry, source, campaign, owner, account name
 	MaxAttributes    = 50
 	MaxAttributeKey  = 64
 	MaxAttributeJSON = 16 << 10

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/leadops/leadops/internal/lead"
 	"github.com/leadops/leadops/internal/store"
 )
 
@@ -85,7 +86,7 @@ func TestActivity(t *testing.T) {
 		{store.Activity{Kind: store.ActivityTouch, Amount: 5}, "amount"},
 		{store.Activity{Kind: "route"}, "kind"},
 		{store.Activity{Kind: ""}, "kind"},
-		{store.Activity{Kind: store.ActivityReject, Reason: strings.Repeat("x", MaxReasonLength+1)}, "reason"},
+		{store.Activity{Kind: store.ActivityReject, Reason: strings.Repeat("x", lead.MaxReasonLength+1)}, "reason"},
 	} {
 		errs := Activity("", tc.a)
 		switch {
@@ -104,5 +105,25 @@ func TestAccount(t *testing.T) {
 	errs := Account("", store.Account{Domain: "acme", Owner: ""})
 	if len(errs) != 2 || errs[0].Path != "domain" || errs[1].Path != "owner" {
 		t.Fatalf("got %v", errs)
+	}
+}
+
+// TestLimitsWithinTheStore: whatever the API and the CSV import accept, the store accepts too, so a
+// lead that passes validation is never refused by the store's own checks.
+func TestLimitsWithinTheStore(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		limit, store int
+	}{
+		{"MaxIDLength", MaxIDLength, store.MaxTextLength},
+		{"MaxNameLength", MaxNameLength, store.MaxTextLength},
+		{"MaxShortText", MaxShortText, store.MaxTextLength},
+		{"MaxDomainLength", MaxDomainLength, store.MaxTextLength},
+		{"MaxEmailLength", MaxEmailLength, store.MaxEmailLength},
+		{"MaxAttributeJSON", MaxAttributeJSON, store.MaxAttributesBytes},
+	} {
+		if tc.limit > tc.store {
+			t.Errorf("validate.%s = %d, over the store's %d", tc.name, tc.limit, tc.store)
+		}
 	}
 }

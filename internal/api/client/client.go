@@ -15,9 +15,9 @@ import (
 	"time"
 
 	"github.com/leadops/leadops/internal/api"
+	"github.com/leadops/leadops/internal/fielderr"
 	"github.com/leadops/leadops/internal/lead"
 	"github.com/leadops/leadops/internal/store"
-	"github.com/leadops/leadops/internal/validate"
 )
 
 // Client calls one API server.
@@ -34,7 +34,7 @@ type Client struct {
 type Error struct {
 	Status  int
 	Message string
-	Fields  []validate.FieldError
+	Fields  []fielderr.Error
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("%s (HTTP %d)", e.Message, e.Status) }

@@ -39,7 +39,7 @@ func queueRecordAndNotify(b *pgx.Batch, written []string, events []store.AuditEv
 		for i, ev := range events {
 			d, err := jsonText(ev.Data)
 			if err != nil {
-				return &store.FieldError{Field: "data", Message: "audit data not representable as JSON"}
+				return &store.FieldError{Path: "data", Message: "audit data not representable as JSON"}
 			}
 			leadIDs[i], ats[i], actors[i], types[i], reasons[i], data[i] = ev.LeadID, ev.At, ev.Actor, ev.Type, ev.Reason, d
 		}

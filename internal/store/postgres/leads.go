@@ -246,7 +246,7 @@ func (s *Store) ListLeads(ctx context.Context, f store.ListFilter) (store.Page, 
 		stages := make([]string, len(f.Stages))
 		for i, st := range f.Stages {
 			if !st.Valid() {
-				return store.Page{}, &store.FieldError{Field: "stage", Message: fmt.Sprintf("unknown stage %q", st)}
+				return store.Page{}, &store.FieldError{Path: "stage", Message: fmt.Sprintf("unknown stage %q", st)}
 			}
 			stages[i] = string(st)
 		}
@@ -382,7 +382,7 @@ func getForUpdate(ctx context.Context, tx pgx.Tx, id string) (*lead.Lead, error)
 func writeLead(ctx context.Context, tx pgx.Tx, l *lead.Lead, version int64) (*lead.Lead, error) {
 	attrs, err := jsonText(l.Attributes)
 	if err != nil {
-		return nil, &store.FieldError{Field: "attributes", Message: "not representable as JSON"}
+		return nil, &store.FieldError{Path: "attributes", Message: "not representable as JSON"}
 	}
 	out, err := scanLead(tx.QueryRow(ctx, writeLeadSQL, l.Email, l.Name, l.Company, l.Domain, l.Country,
 		l.Industry, l.Employees, l.Source, l.Campaign, l.Score, attrs, string(l.Stage), l.Owner, l.Team,

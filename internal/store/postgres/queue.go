@@ -231,7 +231,7 @@ func commitArgs(ls []*lead.Lead, now time.Time) ([]any, error) {
 	for i, l := range ls {
 		a, err := jsonText(l.Attributes)
 		if err != nil {
-			return nil, &store.ItemError{Index: i, Err: &store.FieldError{Field: "attributes", Message: "not representable as JSON"}}
+			return nil, &store.ItemError{Index: i, Err: &store.FieldError{Path: "attributes", Message: "not representable as JSON"}}
 		}
 		ids[i], versions[i] = l.ID, l.Version-1 // the stored version, which the write bumps
 		email[i], name[i], company[i], domain[i] = l.Email, l.Name, l.Company, l.Domain

@@ -25,7 +25,7 @@ func auditArgs(ev store.AuditEvent) ([]any, error) {
 	if len(ev.Data) > 0 {
 		b, err := json.Marshal(ev.Data)
 		if err != nil {
-			return nil, &store.FieldError{Field: "data", Message: "audit data not representable as JSON"}
+			return nil, &store.FieldError{Path: "data", Message: "audit data not representable as JSON"}
 		}
 		data = string(b)
 	}

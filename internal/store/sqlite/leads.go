@@ -176,7 +176,7 @@ func (s *Store) ListLeads(ctx context.Context, f store.ListFilter) (store.Page, 
 		ph := make([]string, len(f.Stages))
 		for i, st := range f.Stages {
 			if !st.Valid() {
-				return store.Page{}, &store.FieldError{Field: "stage", Message: fmt.Sprintf("unknown stage %q", st)}
+				return store.Page{}, &store.FieldError{Path: "stage", Message: fmt.Sprintf("unknown stage %q", st)}
 			}
 			ph[i] = "?"
 			args = append(args, string(st))
@@ -318,7 +318,7 @@ func writeLead(ctx context.Context, tx *sql.Tx, l *lead.Lead, version int64) (*l
 func writeLeadArgs(l *lead.Lead, version int64) ([]any, error) {
 	attrs, err := attributesJSON(l.Attributes)
 	if err != nil {
-		return nil, &store.FieldError{Field: "attributes", Message: "not representable as JSON"}
+		return nil, &store.FieldError{Path: "attributes", Message: "not representable as JSON"}
 	}
 	return []any{l.Email, l.Name, l.Company, l.Domain,
 		l.Country, l.Industry, l.Employees, l.Source, l.Campaign, l.Score, attrs, string(l.Stage),

@@ -152,7 +152,7 @@ func testUpsertValidation(t *testing.T, s store.Store) {
 		t.Run(tt.name, func(t *testing.T) {
 			_, _, err := s.UpsertLead(ctx(t), tt.in, tt.actor)
 			var fe *store.FieldError
-			if !errors.Is(err, store.ErrInvalid) || !errors.As(err, &fe) || fe.Field != tt.field {
+			if !errors.Is(err, store.ErrInvalid) || !errors.As(err, &fe) || fe.Path != tt.field {
 				t.Fatalf("err = %v, want a FieldError on %s", err, tt.field)
 			}
 			if tt.in.Email != "" && containsString(err.Error(), tt.in.Email) {

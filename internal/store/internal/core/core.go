@@ -20,10 +20,10 @@ const ActorSystem = "system"
 // CheckActor requires a named actor: the audit log must say who did what.
 func CheckActor(actor string) error {
 	if strings.TrimSpace(actor) == "" {
-		return &store.FieldError{Field: "actor", Message: "required: the audit log records who made each change"}
+		return &store.FieldError{Path: "actor", Message: "required: the audit log records who made each change"}
 	}
-	if len(actor) > 255 {
-		return &store.FieldError{Field: "actor", Message: "longer than 255 bytes"}
+	if len(actor) > store.MaxTextLength {
+		return &store.FieldError{Path: "actor", Message: fmt.Sprintf("longer than %d bytes", store.MaxTextLength)}
 	}
 	return nil
 }
@@ -149,23 +149,23 @@ func PrepareDecision(cur, want *lead.Lead, via []lead.Stage, events []store.Audi
 		return nil, nil, err
 	}
 	for _, f := range []struct{ name, v string }{{"owner", want.Owner}, {"team", want.Team}, {"policy", want.Policy}, {"rule", want.Rule}} {
-		if len(f.v) > 255 {
-			return nil, nil, &store.FieldError{Field: f.name, Message: "longer than 255 bytes"}
+		if len(f.v) > store.MaxTextLength {
+			return nil, nil, &store.FieldError{Path: f.name, Message: fmt.Sprintf("longer than %d bytes", store.MaxTextLength)}
 		}
 	}
 	if len(want.PreviousOwners) > MaxPreviousOwners {
-		return nil, nil, &store.FieldError{Field: "previousOwners", Message: fmt.Sprintf("more than %d entries", MaxPreviousOwners)}
+		return nil, nil, &store.FieldError{Path: "previousOwners", Message: fmt.Sprintf("more than %d entries", MaxPreviousOwners)}
 	}
 	for _, o := range want.PreviousOwners {
-		if len(o) > 255 {
-			return nil, nil, &store.FieldError{Field: "previousOwners", Message: "an entry is longer than 255 bytes"}
+		if len(o) > store.MaxTextLength {
+			return nil, nil, &store.FieldError{Path: "previousOwners", Message: fmt.Sprintf("an entry is longer than %d bytes", store.MaxTextLength)}
 		}
 	}
 	if want.BreachCount < 0 || want.ReassignmentCount < 0 {
-		return nil, nil, &store.FieldError{Field: "breachCount", Message: "counters must not be negative"}
+		return nil, nil, &store.FieldError{Path: "breachCount", Message: "counters must not be negative"}
 	}
 	if len(want.Reason) > lead.MaxReasonLength {
-		return nil, nil, &store.FieldError{Field: "reason", Message: fmt.Sprintf("longer than %d bytes", lead.MaxReasonLength)}
+		return nil, nil, &store.FieldError{Path: "reason", Message: fmt.Sprintf("longer than %d bytes", lead.MaxReasonLength)}
 	}
 	next := *want
 	next.ID, next.ExternalID, next.CreatedAt = cur.ID, cur.ExternalID, cur.CreatedAt
@@ -238,19 +238,19 @@ func ParsePreviousOwners(s string) ([]string, error) {
 // lead in every decision, no lead twice, and the stage path after its first step.
 func DecisionsInput(ds []store.Decision) ([]string, error) {
 	if len(ds) > store.MaxBatchSize {
-		return nil, &store.FieldError{Field: "decisions", Message: fmt.Sprintf("more than %d in one call", store.MaxBatchSize)}
+		return nil, &store.FieldError{Path: "decisions", Message: fmt.Sprintf("more than %d in one call", store.MaxBatchSize)}
 	}
 	ids := make([]string, len(ds))
 	seen := make(map[string]int, len(ds))
 	for i, d := range ds {
 		if d.Lead == nil {
-			return nil, &store.ItemError{Index: i, Err: &store.FieldError{Field: "lead", Message: "required"}}
+			return nil, &store.ItemError{Index: i, Err: &store.FieldError{Path: "lead", Message: "required"}}
 		}
 		if !ValidID(d.Lead.ID) {
 			return nil, &store.ItemError{Index: i, Err: fmt.Errorf("lead %q: %w", d.Lead.ID, store.ErrNotFound)}
 		}
 		if j, dup := seen[d.Lead.ID]; dup {
-			return nil, &store.ItemError{Index: i, Err: &store.FieldError{Field: "lead", Message: fmt.Sprintf("same lead as decision %d", j)}}
+			return nil, &store.ItemError{Index: i, Err: &store.FieldError{Path: "lead", Message: fmt.Sprintf("same lead as decision %d", j)}}
 		}
 		seen[d.Lead.ID] = i
 		if err := CheckVia(d.Via, d.Lead.Stage); err != nil {

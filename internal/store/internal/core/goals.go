@@ -12,7 +12,7 @@ import (
 func GoalMetric(q store.GoalQuery) (goals.Metric, error) {
 	m := goals.Metric(q.Metric)
 	if !m.Valid() {
-		return "", &store.FieldError{Field: "metric", Message: fmt.Sprintf("unknown goal metric %q", q.Metric)}
+		return "", &store.FieldError{Path: "metric", Message: fmt.Sprintf("unknown goal metric %q", q.Metric)}
 	}
 	return m, nil
 }
