@@ -28,8 +28,9 @@ type eventAggregator struct {
 	Recorder events.EventRecorder
 	Interval time.Duration
 
+	once    sync.Once
+	pace    throttle[eventKey]
 	mu      sync.Mutex
-	last    map[eventKey]time.Time
 	pending map[eventKey]*eventTally
 }
 
@@ -54,20 +55,19 @@ func (a *eventAggregator) add(policy types.NamespacedName, reason, eventType, ac
 	if a == nil || a.Recorder == nil {
 		return
 	}
+	a.once.Do(func() {
+		a.pace.interval = a.Interval
+		if a.pace.interval <= 0 {
+			a.pace.interval = eventInterval
+		}
+		a.pending = map[eventKey]*eventTally{}
+	})
 	k := eventKey{policy: policy, reason: reason}
 	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.last == nil {
-		a.last, a.pending = map[eventKey]time.Time{}, map[eventKey]*eventTally{}
-	}
-	interval := a.Interval
-	if interval <= 0 {
-		interval = eventInterval
-	}
-	now := time.Now()
 	t := a.pending[k]
 	if t == nil {
-		t = &eventTally{eventType: eventType, action: action, counts: map[string]int64{}, render: render, since: now}
+		t = &eventTally{eventType: eventType, action: action, counts: map[string]int64{}, render: render, since: time.Now()}
+		a.pending[k] = t
 	}
 	for what, n := range counts {
 		t.counts[what] += n
@@ -75,22 +75,17 @@ func (a *eventAggregator) add(policy types.NamespacedName, reason, eventType, ac
 	if extra != "" {
 		t.extra = extra
 	}
-	if a.pending[k] != nil {
-		return // the Event at the end of the interval carries these counts too
-	}
-	if wait := a.last[k].Add(interval).Sub(now); wait > 0 {
-		a.pending[k] = t
-		time.AfterFunc(wait, func() {
-			a.mu.Lock()
-			delete(a.pending, k)
-			a.last[k] = time.Now()
-			a.mu.Unlock()
+	a.mu.Unlock()
+	// The Event carries every count added until it goes out.
+	a.pace.do(k, true, func() {
+		a.mu.Lock()
+		t := a.pending[k]
+		delete(a.pending, k)
+		a.mu.Unlock()
+		if t != nil {
 			a.emit(k, t, time.Since(t.since))
-		})
-		return
-	}
-	a.last[k] = now
-	go a.emit(k, t, 0)
+		}
+	})
 }
 
 func (a *eventAggregator) emit(k eventKey, t *eventTally, window time.Duration) {

@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -35,7 +36,8 @@ type wakeups struct {
 	Clock    clock.Clock
 	Debounce time.Duration
 
-	nudges statusNudger
+	nudges     statusNudger
+	refreshing atomic.Bool
 }
 
 // ChangeSource is the lead store's change feed.
@@ -51,7 +53,7 @@ func newWakeups(changes ChangeSource, c client.Reader, clk clock.Clock) *wakeups
 		Goals:    make(chan event.GenericEvent, 64),
 		Changes:  changes, Client: c, Clock: clk,
 		Debounce: 2 * time.Second,
-		nudges:   statusNudger{interval: statusNudgeInterval},
+		nudges:   statusNudger{throttle[nudgeKey]{interval: statusNudgeInterval}},
 	}
 }
 
@@ -109,12 +111,32 @@ func (w *wakeups) Start(ctx context.Context) error {
 			}
 		case <-settle:
 			settle = nil
-			enqueueAll(ctx, w.Client, w.Goals, w.Teams, w.Policies)
+			if !w.refreshAll(ctx) {
+				settle = time.After(refreshRetry) // one is still going out: send again once it is done
+			}
 		case <-jumps:
 			wake(w.Router)
-			enqueueAll(ctx, w.Client, w.Goals, w.Teams, w.Policies)
+			if !w.refreshAll(ctx) {
+				settle = time.After(refreshRetry)
+			}
 		}
 	}
+}
+
+// refreshRetry is how soon a refresh that found the previous one still going out is tried again.
+const refreshRetry = 50 * time.Millisecond
+
+// refreshAll sends every object to its status reconciler in the background, one refresh at a time, so
+// the loop keeps waking the router while reconcilers take their time; false when one is still running.
+func (w *wakeups) refreshAll(ctx context.Context) bool {
+	if !w.refreshing.CompareAndSwap(false, true) {
+		return false
+	}
+	go func() {
+		defer w.refreshing.Store(false)
+		enqueueAll(ctx, w.Client, w.Goals, w.Teams, w.Policies)
+	}()
+	return true
 }
 
 // NeedLeaderElection is true: only the leader's reconcilers consume what it sends.
