@@ -9,6 +9,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	leadopsv1 "github.com/leadops/leadops/api/v1alpha1"
+	"github.com/leadops/leadops/internal/policy"
 )
 
 // teamRefIndex indexes LeadPolicies and TeamGoals by the Teams they reference, so a Team change
@@ -19,7 +20,7 @@ const teamRefIndex = ".spec.teamRefs"
 func SetupIndexes(ctx context.Context, mgr ctrl.Manager) error {
 	idx := mgr.GetFieldIndexer()
 	if err := idx.IndexField(ctx, &leadopsv1.LeadPolicy{}, teamRefIndex, func(o client.Object) []string {
-		return referencedTeams(o.(*leadopsv1.LeadPolicy))
+		return policy.ReferencedTeams(o.(*leadopsv1.LeadPolicy))
 	}); err != nil {
 		return err
 	}

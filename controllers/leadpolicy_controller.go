@@ -17,6 +17,7 @@ import (
 
 	leadopsv1 "github.com/leadops/leadops/api/v1alpha1"
 	"github.com/leadops/leadops/internal/clock"
+	lpolicy "github.com/leadops/leadops/internal/policy"
 )
 
 // LeadPolicyReconciler validates LeadPolicies; later phases route leads and enforce SLAs with them.
@@ -47,7 +48,7 @@ func (r *LeadPolicyReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 }
 
 func (r *LeadPolicyReconciler) reconcile(ctx context.Context, policy *leadopsv1.LeadPolicy) (ctrl.Result, error) {
-	if _, specErr := compilePolicy(policy); specErr != nil {
+	if _, specErr := lpolicy.Compile(policy); specErr != nil {
 		r.notReady(policy, specErr)
 		return ctrl.Result{}, nil
 	}
@@ -55,7 +56,7 @@ func (r *LeadPolicyReconciler) reconcile(ctx context.Context, policy *leadopsv1.
 	for i := len(policy.Spec.Rules) - 1; i >= 0; i-- {
 		paths[policy.Spec.Rules[i].TeamRef.Name] = fmt.Sprintf("spec.rules[%d].teamRef", i)
 	}
-	_, specErr, err := checkTeams(ctx, r.Client, policy.Namespace, referencedTeams(policy), paths)
+	_, specErr, err := checkTeams(ctx, r.Client, policy.Namespace, lpolicy.ReferencedTeams(policy), paths)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
@@ -101,7 +102,7 @@ func (r *LeadPolicyReconciler) reconcileExpressionErrors(policy *leadopsv1.LeadP
 	return false
 }
 
-func (r *LeadPolicyReconciler) notReady(policy *leadopsv1.LeadPolicy, e *specError) {
+func (r *LeadPolicyReconciler) notReady(policy *leadopsv1.LeadPolicy, e *lpolicy.SpecError) {
 	markNotReady(r.Recorder, policy, &policy.Status.Conditions, e)
 }
 

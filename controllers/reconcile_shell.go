@@ -12,6 +12,8 @@ import (
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/leadops/leadops/internal/policy"
 )
 
 // reconcileWithStatus is the shell every reconciler shares: load the object, run the reconcile
@@ -33,7 +35,7 @@ func reconcileWithStatus[T client.Object](ctx context.Context, c client.Client, 
 }
 
 // markNotReady sets Ready=False from a spec error and emits a Warning Event when that changed it.
-func markNotReady(rec events.EventRecorder, obj client.Object, conds *[]metav1.Condition, e *specError) {
+func markNotReady(rec events.EventRecorder, obj client.Object, conds *[]metav1.Condition, e *policy.SpecError) {
 	if setNotReady(conds, obj.GetGeneration(), e.Reason, e.Error()) && rec != nil {
 		rec.Eventf(obj, nil, corev1.EventTypeWarning, e.Reason, "Validate", "%s", e.Error())
 	}

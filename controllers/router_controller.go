@@ -21,6 +21,7 @@ import (
 
 	leadopsv1 "github.com/leadops/leadops/api/v1alpha1"
 	"github.com/leadops/leadops/internal/clock"
+	"github.com/leadops/leadops/internal/policy"
 	"github.com/leadops/leadops/internal/router"
 	"github.com/leadops/leadops/internal/routing"
 	"github.com/leadops/leadops/internal/store"
@@ -66,7 +67,7 @@ type RouterReconciler struct {
 	// Events sums the per-pass counts of a policy into one Event per interval.
 	Events *eventAggregator
 
-	compiled map[types.NamespacedName]*compiledPolicy
+	compiled map[types.NamespacedName]*policy.Compiled
 	engine   *router.Router
 }
 
@@ -105,14 +106,14 @@ func (r *RouterReconciler) input(ctx context.Context) (router.Input, map[string]
 		seen[key] = true
 		cp := r.compiled[key]
 		if cp == nil || cp.Generation != p.Generation {
-			var specErr *specError
-			if cp, specErr = compilePolicy(p); specErr != nil {
+			var specErr *policy.SpecError
+			if cp, specErr = policy.Compile(p); specErr != nil {
 				delete(r.compiled, key)
 				continue
 			}
 			r.compiled[key] = cp
 		}
-		in.Policies = append(in.Policies, cp.routerPolicy(p))
+		in.Policies = append(in.Policies, cp.RouterPolicy(p))
 		specs[key.String()] = p
 	}
 	for k := range r.compiled {
@@ -126,17 +127,11 @@ func (r *RouterReconciler) input(ctx context.Context) (router.Input, map[string]
 	}
 	for i := range teams.Items {
 		t := &teams.Items[i]
-		view, specErr := parseTeam(&t.Spec)
+		view, specErr := policy.ParseTeam(&t.Spec)
 		if specErr != nil {
 			continue
 		}
-		cands := make([]routing.Candidate, 0, len(view.Members))
-		for _, m := range view.Members {
-			cands = append(cands, routing.Candidate{
-				Name: m.Name, Capacity: int(m.Capacity), Weight: int(m.Weight), Available: m.AvailableAt(in.Now),
-			})
-		}
-		in.Teams[router.TeamKey{Namespace: t.Namespace, Name: t.Name}] = &router.Team{Members: cands, Calendar: view.Calendar, Manager: view.Manager}
+		in.Teams[router.TeamKey{Namespace: t.Namespace, Name: t.Name}] = view.Snapshot(in.Now)
 	}
 	return in, specs, nil
 }
@@ -281,7 +276,7 @@ func (r *RouterReconciler) nudge(ch chan event.GenericEvent, obj client.Object, 
 
 // SetupWithManager registers the router.
 func (r *RouterReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	r.compiled = map[types.NamespacedName]*compiledPolicy{}
+	r.compiled = map[types.NamespacedName]*policy.Compiled{}
 	r.engine = &router.Router{Store: r.Store, BatchSize: r.BatchSize, PassBudget: r.PassBudget}
 	if r.ExpressionErrors == nil {
 		r.ExpressionErrors = newExpressionErrors()

@@ -15,6 +15,7 @@ import (
 
 	leadopsv1 "github.com/leadops/leadops/api/v1alpha1"
 	"github.com/leadops/leadops/internal/clock"
+	"github.com/leadops/leadops/internal/policy"
 	"github.com/leadops/leadops/internal/roster"
 )
 
@@ -43,7 +44,7 @@ func (r *TeamReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.
 
 func (r *TeamReconciler) reconcile(ctx context.Context, team *leadopsv1.Team) (ctrl.Result, error) {
 	st := &team.Status
-	view, specErr := parseTeam(&team.Spec)
+	view, specErr := policy.ParseTeam(&team.Spec)
 	if specErr != nil {
 		setNotReady(&st.Conditions, team.Generation, specErr.Reason, specErr.Error())
 		// Nothing changes until the spec does; the update event requeues us.

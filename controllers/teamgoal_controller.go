@@ -15,6 +15,7 @@ import (
 
 	leadopsv1 "github.com/leadops/leadops/api/v1alpha1"
 	"github.com/leadops/leadops/internal/clock"
+	"github.com/leadops/leadops/internal/policy"
 )
 
 // TeamGoalReconciler validates TeamGoals; the goals issue computes their progress from the store.
@@ -39,7 +40,7 @@ func (r *TeamGoalReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 }
 
 func (r *TeamGoalReconciler) reconcile(ctx context.Context, goal *leadopsv1.TeamGoal) (ctrl.Result, error) {
-	filter, specErr := compileOptional("spec.filter", goal.Spec.Filter)
+	filter, specErr := policy.CompileExpression("spec.filter", goal.Spec.Filter)
 	if specErr != nil {
 		r.notReady(goal, specErr)
 		return ctrl.Result{}, nil
@@ -66,7 +67,7 @@ func (r *TeamGoalReconciler) reconcile(ctx context.Context, goal *leadopsv1.Team
 	return requeueAt(next, r.Clock.Now()), nil
 }
 
-func (r *TeamGoalReconciler) notReady(goal *leadopsv1.TeamGoal, e *specError) {
+func (r *TeamGoalReconciler) notReady(goal *leadopsv1.TeamGoal, e *policy.SpecError) {
 	markNotReady(r.Recorder, goal, &goal.Status.Conditions, e)
 }
 

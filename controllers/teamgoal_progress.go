@@ -2,7 +2,6 @@ package controllers
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/leadops/leadops/internal/celenv"
 	"github.com/leadops/leadops/internal/goals"
 	"github.com/leadops/leadops/internal/lead"
+	"github.com/leadops/leadops/internal/policy"
 	"github.com/leadops/leadops/internal/store"
 )
 
@@ -31,35 +31,21 @@ func goalScope(team *leadopsv1.Team) string {
 	return team.Namespace + "/" + team.Name
 }
 
-// goalSpec translates the API's period and target into the pure package's types.
-func goalSpec(goal *leadopsv1.TeamGoal) (goals.PeriodSpec, goals.TargetSpec) {
-	ps := goals.PeriodSpec{Quarter: goal.Spec.Period.Quarter, Month: goal.Spec.Period.Month}
-	if r := goal.Spec.Period.Range; r != nil {
-		ps.Range = &goals.RangeSpec{Start: string(r.Start), End: string(r.End)}
-	}
-	ts := goals.TargetSpec{Duration: string(goal.Spec.Target.Duration), GrowthPercent: goal.Spec.Target.GrowthPercent}
-	if v := goal.Spec.Target.Value; v != nil {
-		f := v.AsApproximateFloat64()
-		ts.Value = &f
-	}
-	return ps, ts
-}
-
 // reconcileProgress computes the goal's figures from the store and returns when time alone next
 // changes them (zero when it cannot).
-func (r *TeamGoalReconciler) reconcileProgress(ctx context.Context, goal *leadopsv1.TeamGoal, team *leadopsv1.Team, filter *celenv.Program) (time.Time, *specError, error) {
+func (r *TeamGoalReconciler) reconcileProgress(ctx context.Context, goal *leadopsv1.TeamGoal, team *leadopsv1.Team, filter *celenv.Program) (time.Time, *policy.SpecError, error) {
 	loc, err := time.LoadLocation(team.Spec.Timezone)
 	if err != nil {
-		return time.Time{}, fieldSpecError(leadopsv1.ReasonInvalidTimezone, "spec.teamRef", "Team %q has an unknown timezone %q", team.Name, team.Spec.Timezone), nil
+		return time.Time{}, policy.FieldSpecError(leadopsv1.ReasonInvalidTimezone, "spec.teamRef", "Team %q has an unknown timezone %q", team.Name, team.Spec.Timezone), nil
 	}
 	metric := goals.Metric(goal.Spec.Metric)
-	ps, ts := goalSpec(goal)
+	ps, ts := policy.GoalSpec(goal)
 	period, err := goals.ResolvePeriod(ps, loc)
 	if err != nil {
-		return time.Time{}, goalSpecError(err), nil
+		return time.Time{}, policy.GoalSpecError(err), nil
 	}
 	if err := ts.Validate(metric); err != nil {
-		return time.Time{}, goalSpecError(err), nil
+		return time.Time{}, policy.GoalSpecError(err), nil
 	}
 	if r.Store == nil {
 		return time.Time{}, nil, nil
@@ -79,7 +65,7 @@ func (r *TeamGoalReconciler) reconcileProgress(ctx context.Context, goal *leadop
 	}
 	res, err := goals.ResolveTarget(metric, ts, baseline)
 	if err != nil {
-		return time.Time{}, goalSpecError(err), nil
+		return time.Time{}, policy.GoalSpecError(err), nil
 	}
 	tol := int32(goals.DefaultTolerancePercent)
 	if t := goal.Spec.AtRiskTolerancePercent; t != nil {
@@ -140,14 +126,6 @@ func (r *TeamGoalReconciler) measure(ctx context.Context, m goals.Metric, scope 
 		return goals.Measure{}, fmt.Errorf("reading the leads of %s from the lead store: %w", m, err)
 	}
 	return goals.Compute(m, matched, start, end, now), nil
-}
-
-func goalSpecError(err error) *specError {
-	var se *goals.SpecError
-	if errors.As(err, &se) {
-		return &specError{Reason: leadopsv1.ReasonInvalidSpec, Field: se.Under("spec")}
-	}
-	return fieldSpecError(leadopsv1.ReasonInvalidSpec, "spec", "%v", err)
 }
 
 func minTime(a, b time.Time) time.Time {

@@ -1,4 +1,9 @@
-package controllers
+// Package policy turns leadops' custom resources into what the router, the status reconcilers and
+// leadctl use: compiled LeadPolicies, parsed Teams and goal specs, checked for what only leadops can
+// check (CEL against the lead schema and its cost, timezones, calendars, SLA durations), each problem a
+// SpecError with its field path and the Ready reason it gives. No Kubernetes client: the controllers
+// and `leadctl validate` / `preview` share it.
+package policy
 
 import (
 	"fmt"
@@ -10,39 +15,39 @@ import (
 	"github.com/leadops/leadops/internal/sla"
 )
 
-// compiledPolicy is a LeadPolicy with every expression compiled, valid for one generation.
-type compiledPolicy struct {
+// Compiled is a LeadPolicy with every expression compiled, valid for one generation.
+type Compiled struct {
 	Generation    int64
 	Selector      *celenv.Program // nil selects every lead
 	Qualification *celenv.Program // nil qualifies every lead
-	Rules         []compiledRule
+	Rules         []CompiledRule
 	SLA           *sla.Spec // nil without deadlines
 }
 
-type compiledRule struct {
+type CompiledRule struct {
 	Rule leadopsv1.RoutingRule
 	When *celenv.Program // nil matches every lead
 }
 
-// compilePolicy compiles every CEL expression of the policy against the lead schema. The first error
+// Compile compiles every CEL expression of the policy against the lead schema. The first error
 // names its field path, so the user can find it in their YAML.
-func compilePolicy(p *leadopsv1.LeadPolicy) (*compiledPolicy, *specError) {
-	out := &compiledPolicy{Generation: p.Generation}
-	var err *specError
-	if out.Selector, err = compileOptional("spec.selector", p.Spec.Selector); err != nil {
+func Compile(p *leadopsv1.LeadPolicy) (*Compiled, *SpecError) {
+	out := &Compiled{Generation: p.Generation}
+	var err *SpecError
+	if out.Selector, err = CompileExpression("spec.selector", p.Spec.Selector); err != nil {
 		return nil, err
 	}
 	if q := p.Spec.Qualification; q != nil {
-		if out.Qualification, err = compileOptional("spec.qualification.expression", q.Expression); err != nil {
+		if out.Qualification, err = CompileExpression("spec.qualification.expression", q.Expression); err != nil {
 			return nil, err
 		}
 	}
 	for i, rule := range p.Spec.Rules {
-		when, err := compileOptional(fmt.Sprintf("spec.rules[%d].when", i), rule.When)
+		when, err := CompileExpression(fmt.Sprintf("spec.rules[%d].when", i), rule.When)
 		if err != nil {
 			return nil, err
 		}
-		out.Rules = append(out.Rules, compiledRule{Rule: rule, When: when})
+		out.Rules = append(out.Rules, CompiledRule{Rule: rule, When: when})
 	}
 	if out.SLA, err = compileSLA(p.Spec.SLA); err != nil {
 		return nil, err
@@ -51,7 +56,7 @@ func compilePolicy(p *leadopsv1.LeadPolicy) (*compiledPolicy, *specError) {
 }
 
 // compileSLA parses the SLA's durations once per generation.
-func compileSLA(h *leadopsv1.HandoffSLA) (*sla.Spec, *specError) {
+func compileSLA(h *leadopsv1.HandoffSLA) (*sla.Spec, *SpecError) {
 	if h == nil {
 		return nil, nil
 	}
@@ -66,15 +71,15 @@ func compileSLA(h *leadopsv1.HandoffSLA) (*sla.Spec, *specError) {
 		}
 		parsed, err := sla.ParseTarget(string(t.target.Within), string(t.target.WarnBefore), t.target.Clock == leadopsv1.ClockWallClock)
 		if err != nil {
-			return nil, invalidSpec(leadopsv1.ReasonInvalidSpec, "%s.%v", t.path, err)
+			return nil, InvalidSpec(leadopsv1.ReasonInvalidSpec, "%s.%v", t.path, err)
 		}
 		*t.into = parsed
 	}
 	return spec, nil
 }
 
-// routerPolicy is the router's view of this generation of p.
-func (cp *compiledPolicy) routerPolicy(p *leadopsv1.LeadPolicy) *router.Policy {
+// RouterPolicy is the router's view of this generation of p.
+func (cp *Compiled) RouterPolicy(p *leadopsv1.LeadPolicy) *router.Policy {
 	rp := &routing.Policy{Namespace: p.Namespace, Name: p.Name, Generation: p.Generation, Priority: p.Spec.Priority}
 	if cp.Selector != nil {
 		rp.Selector = cp.Selector
@@ -101,19 +106,20 @@ func (cp *compiledPolicy) routerPolicy(p *leadopsv1.LeadPolicy) *router.Policy {
 	return out
 }
 
-func compileOptional(path string, expr leadopsv1.Expression) (*celenv.Program, *specError) {
+// CompileExpression compiles an optional expression (nil for none) at the field path.
+func CompileExpression(path string, expr leadopsv1.Expression) (*celenv.Program, *SpecError) {
 	if expr == "" {
 		return nil, nil
 	}
 	prg, err := celenv.Compile(string(expr))
 	if err != nil {
-		return nil, fieldSpecError(leadopsv1.ReasonInvalidExpression, path, "%v", err)
+		return nil, FieldSpecError(leadopsv1.ReasonInvalidExpression, path, "%v", err)
 	}
 	return prg, nil
 }
 
-// referencedTeams lists the distinct Team names a policy routes to, in rule order.
-func referencedTeams(p *leadopsv1.LeadPolicy) []string {
+// ReferencedTeams lists the distinct Team names a policy routes to, in rule order.
+func ReferencedTeams(p *leadopsv1.LeadPolicy) []string {
 	seen := map[string]bool{}
 	var names []string
 	for _, r := range p.Spec.Rules {
