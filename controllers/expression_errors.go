@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/leadops/leadops/internal/routing"
+	"github.com/leadops/leadops/internal/sla"
 )
 
 // expressionErrors remembers, per LeadPolicy generation, the expressions that failed on leads: the
@@ -65,12 +66,5 @@ func (x *expressionErrors) get(policy string, generation int64) (expressionError
 func (s expressionErrorStat) message() string {
 	return fmt.Sprintf("%s failed on leads under generation %d (those leads moved on to the next policy or rule); last: %s on lead %s: %s. "+
 		"Guard the expression (has(), size checks, a cheap condition first) and apply the policy again",
-		plural(s.Count, "expression evaluation"), s.Generation, s.Last.Path(), s.LastLead, s.Last.Err)
-}
-
-func plural(n int64, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
+		sla.Plural(s.Count, "expression evaluation"), s.Generation, s.Last.Path(), s.LastLead, s.Last.Err)
 }

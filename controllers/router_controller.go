@@ -24,6 +24,7 @@ import (
 	"github.com/leadops/leadops/internal/policy"
 	"github.com/leadops/leadops/internal/router"
 	"github.com/leadops/leadops/internal/routing"
+	"github.com/leadops/leadops/internal/sla"
 	"github.com/leadops/leadops/internal/store"
 )
 
@@ -259,7 +260,7 @@ func (r *RouterReconciler) publishExpressionErrors(ctx context.Context, now time
 		r.Events.add(policy, "ExpressionError", corev1.EventTypeWarning, "Route", map[string]int64{"": int64(len(errs))},
 			last.Path()+": "+last.Err, func(c map[string]int64, extra string, window time.Duration) string {
 				return fmt.Sprintf("%s failed on leads%s (they moved on to the next policy or rule); last: %s",
-					plural(c[""], "expression evaluation"), overWindow(window), extra)
+					sla.Plural(c[""], "expression evaluation"), overWindow(window), extra)
 			})
 		r.nudge(r.PolicyChanged, &leadopsv1.LeadPolicy{}, policy)
 	}

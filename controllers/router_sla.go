@@ -8,6 +8,7 @@ import (
 
 	leadopsv1 "github.com/leadops/leadops/api/v1alpha1"
 	"github.com/leadops/leadops/internal/lead"
+	"github.com/leadops/leadops/internal/sla"
 )
 
 // breachTally counts one pass's breaches of one policy; the Event aggregator sums passes.
@@ -40,7 +41,7 @@ func breachNote(c map[string]int64, _ string, window time.Duration) string {
 	if total == 1 {
 		verb = "breached its SLA"
 	}
-	msg := fmt.Sprintf("%s %s%s (%d first touch, %d acceptance)", plural(total, "handoff"), verb, overWindow(window),
+	msg := fmt.Sprintf("%s %s%s (%d first touch, %d acceptance)", sla.Plural(total, "handoff"), verb, overWindow(window),
 		ft, acc)
 	if c["reassigned"]+c["escalated"] > 0 {
 		msg += fmt.Sprintf("; %d reassigned, %d escalated to the manager", c["reassigned"], c["escalated"])

@@ -50,7 +50,7 @@ func Breached(b Breaches, now time.Time) (c Condition, clears time.Time) {
 			c.Reason = "AcceptanceOverdue"
 		}
 		msg = fmt.Sprintf("%s overdue (%d awaiting first touch, %d awaiting accept or reject)",
-			plural(overdue, "handoff"), b.FirstTouchOverdue, b.AcceptanceOverdue)
+			Plural(overdue, "handoff"), b.FirstTouchOverdue, b.AcceptanceOverdue)
 		if b.OldestOverdueDue != nil {
 			msg += fmt.Sprintf("; the oldest is %s past its deadline", FormatDuration(now.Sub(*b.OldestOverdueDue)))
 		}
@@ -102,7 +102,7 @@ func AtRisk(atRisk int64) Condition {
 		return Condition{Reason: "NoneAtRisk", Message: "no open handoff is past its warning time"}
 	}
 	return Condition{True: true, Reason: "WarningTimePassed",
-		Message: fmt.Sprintf("%s past the warning time and approaching the deadline", plural(atRisk, "handoff"))}
+		Message: fmt.Sprintf("%s past the warning time and approaching the deadline", Plural(atRisk, "handoff"))}
 }
 
 // Ratio is a share that may be unknown (no decided handoffs).
@@ -155,7 +155,8 @@ func FormatDuration(d time.Duration) string {
 	return fmt.Sprintf("%dd%dh", days, h)
 }
 
-func plural(n int64, word string) string {
+// Plural counts a noun in the messages people read: "1 handoff", "3 handoffs".
+func Plural(n int64, word string) string {
 	if n == 1 {
 		return "1 " + word
 	}
