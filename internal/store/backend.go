@@ -64,6 +64,14 @@ type Backend interface {
 	// RuleHistory tells who received the latest lead routed by a policy's rule, and how many leads
 	// each owner received from it: round robin and weighted shares resume from this after a restart.
 	RuleHistory(ctx context.Context, policy, rule string) (last string, counts map[string]int64, err error)
+	// LeadsOpenAt calls fn for every lead with an owner that was open (routed or touched) at t as the
+	// leads record it: routed at or before t and not accepted by then (still routed or touched, or
+	// accepted after t). A lead rejected since has no owner on record and is not among them; a lead
+	// reassigned since counts under its current owner from its latest routing. Indexed: the open
+	// leads and the leads accepted after t. leadctl preview replays open load from it.
+	LeadsOpenAt(ctx context.Context, t time.Time, fn func(*lead.Lead) error) error
+	// RuleHistoryAt is RuleHistory as it stood at t: only the leads the rule routed before t count.
+	RuleHistoryAt(ctx context.Context, policy, rule string, t time.Time) (last string, counts map[string]int64, err error)
 	// CommitDecisions writes many routing decisions in one transaction. Each is a compare-and-swap on
 	// the lead's version: a lead changed since it was read is skipped and its id returned in
 	// conflicts; the others commit together with their audit events, so a decision and its audit

@@ -13,6 +13,10 @@ type Options struct {
 	// Logger receives operational messages (reconnects, ...). They never carry personal data.
 	// Nil discards them.
 	Logger *slog.Logger
+	// ReadOnly opens an existing, migrated store that can only be read (leadctl preview): no
+	// migration runs, SQLite opens the file with mode=ro and query_only, PostgreSQL sessions run
+	// with default_transaction_read_only, so every write method fails and nothing is written.
+	ReadOnly bool
 }
 
 // Now returns the current time from the clock, in UTC and truncated to microseconds: both backends

@@ -37,6 +37,9 @@ func Open(ctx context.Context, dsn string, opts store.Options) (*Store, error) {
 		// pgx errors can echo the DSN, password included: keep only the fact.
 		return nil, errors.New("open postgres store: malformed DSN")
 	}
+	if opts.ReadOnly {
+		return openReadOnly(ctx, cfg, opts)
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres store: %w", err)

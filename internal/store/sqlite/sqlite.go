@@ -45,6 +45,9 @@ func Open(ctx context.Context, path string, opts store.Options) (*Store, error) 
 	if strings.ContainsAny(path, "?#") {
 		return nil, errors.New("open sqlite store: path must not contain '?' or '#'")
 	}
+	if opts.ReadOnly {
+		return openReadOnly(ctx, path, opts)
+	}
 	if err := migrate(ctx, path); err != nil {
 		return nil, err
 	}

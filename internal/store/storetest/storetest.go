@@ -44,6 +44,7 @@ func Run(t *testing.T, newStore NewStore) {
 	tests = append(tests, routerTests...)
 	tests = append(tests, slaTests...)
 	tests = append(tests, goalTests...)
+	tests = append(tests, replayTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.fn(t, newStore(t))

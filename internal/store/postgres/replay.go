@@ -1,0 +1,72 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/leadops/leadops/internal/lead"
+)
+
+// LeadsOpenAt streams the leads open at t: the open ones routed by then (leads_open_owner_idx) and
+// those accepted after t that were routed by then (leads_goal_accepted_idx).
+func (s *Store) LeadsOpenAt(ctx context.Context, t time.Time, fn func(*lead.Lead) error) error {
+	rows, err := s.pool.Query(ctx, `SELECT `+leadColumns+` FROM leads
+		WHERE stage IN ('routed', 'touched') AND owner <> '' AND routed_at <= $1
+	UNION ALL
+	SELECT `+leadColumns+` FROM leads
+		WHERE accepted_at > $1 AND stage NOT IN ('routed', 'touched') AND owner <> '' AND routed_at <= $1`, t)
+	if err != nil {
+		return fmt.Errorf("leads open at %s: %w", t.Format(time.RFC3339), err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		l, err := scanLead(rows)
+		if err != nil {
+			return fmt.Errorf("leads open at %s: %w", t.Format(time.RFC3339), err)
+		}
+		if err := fn(l); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("leads open at %s: %w", t.Format(time.RFC3339), err)
+	}
+	return nil
+}
+
+// RuleHistoryAt is RuleHistory over the leads the rule routed before t (leads_rule_idx), in one round
+// trip.
+func (s *Store) RuleHistoryAt(ctx context.Context, policy, rule string, t time.Time) (string, map[string]int64, error) {
+	b := &pgx.Batch{}
+	var last string
+	b.Queue(`SELECT owner FROM leads WHERE policy = $1 AND rule = $2 AND routed_at < $3
+		ORDER BY routed_at DESC, id DESC LIMIT 1`, policy, rule, t).QueryRow(func(row pgx.Row) error {
+		if err := row.Scan(&last); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		return nil
+	})
+	counts := map[string]int64{}
+	b.Queue(`SELECT owner, count(*) FROM leads WHERE policy = $1 AND rule = $2 AND routed_at < $3 AND owner <> ''
+		GROUP BY owner`, policy, rule, t).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var (
+				owner string
+				n     int64
+			)
+			if err := rows.Scan(&owner, &n); err != nil {
+				return err
+			}
+			counts[owner] = n
+		}
+		return rows.Err()
+	})
+	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
+		return "", nil, fmt.Errorf("rule history: %w", err)
+	}
+	return last, counts, nil
+}
