@@ -54,6 +54,7 @@ func commands() []command {
 		{"reject", "ID --reason TEXT", "reject a lead back to marketing, with the reason", "", activity("reject")},
 		{"win", "ID --amount N", "record a won deal and its amount", "", activity("win")},
 		{"lose", "ID", "record a lost deal", "", activity("lose")},
+		{"explain", "ID", "tell a lead's story from its audit log, or why it was not routed", explainHelp, runExplain},
 		{"serve", "", "run the HTTP API standalone", "", runServe},
 	}
 }
