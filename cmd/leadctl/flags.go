@@ -65,7 +65,7 @@ func commandUsage(w io.Writer, fs *flag.FlagSet) {
 		if c.name != fs.Name() {
 			continue
 		}
-		fmt.Fprintf(w, "Usage: leadctl %s [flags] %s\n\n%s.\n", c.name, c.args, upperFirst(c.summary))
+		fmt.Fprintf(w, "Usage: %s %s [flags] %s\n\n%s.\n", progName, c.name, c.args, upperFirst(c.summary))
 		if c.help != "" {
 			fmt.Fprintf(w, "\n%s\n", c.help)
 		}
