@@ -55,6 +55,7 @@ func commands() []command {
 		{"win", "ID --amount N", "record a won deal and its amount", "", activity("win")},
 		{"lose", "ID", "record a lost deal", "", activity("lose")},
 		{"explain", "ID", "tell a lead's story from its audit log, or why it was not routed", explainHelp, runExplain},
+		{"scorecard", "--quarter 2027-Q1", "marketing's and sales' numbers and goal progress for a period", scorecardHelp, runScorecard},
 		{"serve", "", "run the HTTP API standalone", "", runServe},
 	}
 }
