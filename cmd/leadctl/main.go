@@ -57,11 +57,12 @@ func commands() []command {
 		{"explain", "ID", "tell a lead's story from its audit log, or why it was not routed", explainHelp, runExplain},
 		{"scorecard", "--quarter 2027-Q1", "marketing's and sales' numbers and goal progress for a period", scorecardHelp, runScorecard},
 		{"serve", "", "run the HTTP API standalone", "", runServe},
+		{"validate", "PATH…", "check YAML offline as the API server and the controller would", validateHelp, runValidate},
 	}
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "Usage: leadctl [connection flags] COMMAND [flags] [ARGS]")
+	fmt.Fprintf(w, "Usage: %s [connection flags] COMMAND [flags] [ARGS]\n", progName)
 	fmt.Fprintln(w, "\nCommands:")
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-10s %-18s %s\n", c.name, c.args, c.summary)
@@ -69,7 +70,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "\nConnection flags (before or after the command):")
 	fs := newFlagSet("leadctl", &conn{}, w)
 	fs.PrintDefaults()
-	fmt.Fprintln(w, "\nRun 'leadctl COMMAND --help' for a command's flags.")
+	fmt.Fprintf(w, "\nRun '%s COMMAND --help' for a command's flags.\n", progName)
 }
 
 func run(ctx context.Context, args []string, e env) int {
@@ -107,7 +108,7 @@ func run(ctx context.Context, args []string, e env) int {
 			return cmd.run(ctx, e, c, args)
 		}
 	}
-	fmt.Fprintf(e.stderr, "leadctl: unknown command %q\n\n", name)
+	fmt.Fprintf(e.stderr, "%s: unknown command %q\n\n", progName, name)
 	usage(e.stderr)
 	return exitUsage
 }

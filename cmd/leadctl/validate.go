@@ -366,8 +366,12 @@ func validateInputs(ctx context.Context, inputs []input, o validateOptions, look
 			rep.Objects++
 			id := obj.gvk.Kind + " " + obj.key()
 			if first, dup := seen[id]; dup {
-				rep.add(obj.diag("metadata.name", sevError, checkSet, fmt.Sprintf("%s %s is defined twice; the other is at %s:%d",
-					obj.gvk.Kind, obj.key(), first.doc.file, first.doc.line)))
+				where := fmt.Sprintf("%s:%d", first.doc.file, first.doc.line)
+				if first.doc.file == obj.doc.file {
+					where = fmt.Sprintf("line %d", first.doc.line)
+				}
+				rep.add(obj.diag("metadata.name", sevError, checkSet, fmt.Sprintf("%s %s is defined twice; the other one starts at %s",
+					obj.gvk.Kind, obj.key(), where)))
 				continue
 			}
 			seen[id] = obj

@@ -261,13 +261,15 @@ func (d *yamlDoc) scalarPosition(v *yaml.Node, line, col int) (int, int, bool) {
 		}
 		return v.Line, v.Column + quote + col - 1, true
 	case yaml.LiteralStyle:
-		src, ok := text(v.Line + line)
-		if !ok {
+		// The block's indentation is its first content line's (without an indentation indicator).
+		first, ok := text(v.Line + 1)
+		src, ok2 := text(v.Line + line)
+		if !ok || !ok2 {
 			return 0, 0, false
 		}
-		indent := len(src) - len(strings.TrimLeft(src, " "))
+		indent := len(first) - len(strings.TrimLeft(first, " "))
 		want := strings.Split(v.Value, "\n")
-		if line > len(want) || !strings.HasPrefix(src[indent:], want[line-1]) {
+		if line > len(want) || indent > len(src) || !strings.HasPrefix(src[indent:], want[line-1]) {
 			return 0, 0, false
 		}
 		return v.Line + line, indent + col, true
