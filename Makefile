@@ -75,9 +75,10 @@ bench: envtest ## Run the benchmarks and print their figures: lead store (ingest
 ##@ Build
 
 .PHONY: build
-build: ## Build the manager and leadctl binaries into ./bin.
+build: ## Build the manager and leadctl binaries into ./bin, and leadctl again as the kubectl plugin kubectl-leads (`kubectl leads …`).
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(LOCALBIN)/manager .
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(LOCALBIN)/leadctl ./cmd/leadctl
+	cp $(LOCALBIN)/leadctl $(LOCALBIN)/kubectl-leads
 
 .PHONY: run
 run: ## Run the manager against the cluster in the current kubeconfig with the embedded SQLite store (./leadops.db). Add the HTTP API with ARGS="--api-bind-address=:8082 --api-token-file=FILE".
