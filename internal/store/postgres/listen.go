@@ -13,7 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/leadops/leadops/internal/store"
-	"github.com/leadops/leadops/internal/store/internal/notify"
+	"github.com/leadops/leadops/internal/store/internal/changefeed"
 )
 
 // channel is the LISTEN/NOTIFY channel; a payload is a comma-separated list of
@@ -41,7 +41,7 @@ const replaySlack = 20000
 // be handed to other queries), and reconnects after a drop, replaying what it may have missed.
 type listener struct {
 	cfg *pgx.ConnConfig
-	hub *notify.Hub
+	hub *changefeed.Hub
 	log *slog.Logger
 
 	ready     chan struct{}
@@ -55,7 +55,7 @@ type listener struct {
 	haveSeq bool
 }
 
-func newListener(cfg *pgx.ConnConfig, hub *notify.Hub, log *slog.Logger) *listener {
+func newListener(cfg *pgx.ConnConfig, hub *changefeed.Hub, log *slog.Logger) *listener {
 	ctx, cancel := context.WithCancel(context.Background())
 	l := &listener{cfg: cfg, hub: hub, log: log, ready: make(chan struct{}), cancel: cancel, done: make(chan struct{})}
 	go l.run(ctx)

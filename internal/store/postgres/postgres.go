@@ -13,14 +13,14 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/leadops/leadops/internal/store"
-	"github.com/leadops/leadops/internal/store/internal/notify"
+	"github.com/leadops/leadops/internal/store/internal/changefeed"
 )
 
 // Store implements store.Backend on PostgreSQL.
 type Store struct {
 	pool *pgxpool.Pool
 	opts store.Options
-	hub  notify.Hub
+	hub  changefeed.Hub
 
 	listenOnce sync.Once
 	listener   *listener

@@ -20,7 +20,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
 	"github.com/leadops/leadops/internal/store"
-	"github.com/leadops/leadops/internal/store/internal/notify"
+	"github.com/leadops/leadops/internal/store/internal/changefeed"
 )
 
 // busyTimeoutMillis is how long a connection waits for another process's write lock.
@@ -31,7 +31,7 @@ type Store struct {
 	w    *sql.DB // one connection, BEGIN IMMEDIATE: all writes
 	r    *sql.DB // readers
 	opts store.Options
-	hub  *notify.Hub
+	hub  *changefeed.Hub
 	once sync.Once
 }
 

@@ -5,22 +5,22 @@ import (
 	"sync"
 
 	"github.com/leadops/leadops/internal/store"
-	"github.com/leadops/leadops/internal/store/internal/notify"
+	"github.com/leadops/leadops/internal/store/internal/changefeed"
 )
 
 // hubs shares one notifier per database file inside the process, so two Stores on one file (two
 // components of one binary) see each other's changes.
 var (
 	hubsMu sync.Mutex
-	hubs   = map[string]*notify.Hub{}
+	hubs   = map[string]*changefeed.Hub{}
 )
 
-func hubFor(path string) *notify.Hub {
+func hubFor(path string) *changefeed.Hub {
 	hubsMu.Lock()
 	defer hubsMu.Unlock()
 	h, ok := hubs[path]
 	if !ok {
-		h = &notify.Hub{}
+		h = &changefeed.Hub{}
 		hubs[path] = h
 	}
 	return h

@@ -1,7 +1,7 @@
-// Package notify fans lead changes out to subscribers inside one process. Both backends use it: the
+// Package changefeed fans lead changes out to subscribers inside one process. Both backends use it: the
 // SQLite store publishes after each commit, the PostgreSQL store publishes what its LISTEN
 // connection receives.
-package notify
+package changefeed
 
 import (
 	"context"
