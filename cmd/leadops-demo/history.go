@@ -21,7 +21,7 @@ const (
 // seedHistory writes closed-out leads (disqualified, rejected, won or lost) at instants before start,
 // straight into the store, with the store's clock pinned to each instant. Nothing it writes is left
 // for the router: every lead ends in a stage no policy routes.
-func seedHistory(ctx context.Context, st store.Store, hist *historyClock, start time.Time, ns string, seed int64) error {
+func seedHistory(ctx context.Context, st historyStore, hist *historyClock, start time.Time, ns string, seed int64) error {
 	defer func() { hist.at = time.Time{} }()
 	ny, err := time.LoadLocation("America/New_York")
 	if err != nil {
@@ -71,8 +71,16 @@ func randomInstant(r *rand.Rand, from, to time.Time) time.Time {
 	return from
 }
 
+// historyStore is what seeding the history writes through: leads, their activities and the routing
+// the controller would have recorded.
+type historyStore interface {
+	UpsertLead(ctx context.Context, in store.LeadInput, actor string) (*lead.Lead, bool, error)
+	Apply(ctx context.Context, leadID string, a store.Activity) (*lead.Lead, error)
+	Update(ctx context.Context, l *lead.Lead, events ...store.AuditEvent) (*lead.Lead, error)
+}
+
 type historian struct {
-	st     store.Store
+	st     historyStore
 	hist   *historyClock
 	r      *rand.Rand
 	ns     string
