@@ -19,12 +19,13 @@ import (
 	"github.com/leadops/leadops/internal/store/storeopen"
 )
 
-const previewHelp = `Replays leads through proposed LeadPolicies and Teams (the whole routing configuration: pass the
-directory or the kustomize output, -f -) and reports, next to what the store records happened, which
-policy and rule each lead would take, the volume per team and per member, the leads that would be
-unmatched, disqualified or queued for capacity, the members who would reach or exceed capacity, and
-the first-touch SLA outcomes estimated from the recorded touches. Nothing is written: the store is
-opened read-only (SQLite mode=ro and query_only, PostgreSQL default_transaction_read_only).
+const previewHelp = `The proposal (-f) is the whole routing configuration, LeadPolicies and Teams: pass the directory, or
+the kustomize output with -f -. For each lead the report shows, next to what the store records happened,
+which policy and rule it would take; then the volume per team and per member, the leads that would be
+unmatched, disqualified or queued for capacity, the members who would reach or exceed capacity, and the
+first-touch SLA outcomes estimated from the recorded touches. Nothing is written: the store is opened
+read-only (SQLite mode=ro and query_only; PostgreSQL sessions with default_transaction_read_only, so
+every statement runs in a READ ONLY transaction), and a store that is not migrated is refused.
 
 What is replayed:
   --lead ID            one lead of the store (--external: ID is its external id)
