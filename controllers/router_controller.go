@@ -28,13 +28,8 @@ import (
 	"github.com/leadops/leadops/internal/store"
 )
 
-// LeadStore is the lead store as the controllers are wired with it.
-type LeadStore interface {
-	store.Store
-	store.Router
-	store.SLA
-	store.Goals
-}
+// LeadStore is the lead store as the controllers are wired with it: the one backend contract.
+type LeadStore = store.Backend
 
 // Actor is the audit actor of every decision the controller makes.
 const Actor = router.Actor

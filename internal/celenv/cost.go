@@ -13,12 +13,16 @@ import (
 // over any lead the store can hold.
 type leadSizes struct{}
 
+// maxOwnerLength bounds an owner: a member's name, or a Team's manager, which may be a 253-byte
+// DNS subdomain.
+const maxOwnerLength = 253
+
 // stringFieldMax is the longest value of each string field of the lead.
 var stringFieldMax = map[string]uint64{
 	"id": validate.MaxIDLength, "externalId": validate.MaxIDLength, "email": validate.MaxEmailLength,
 	"company": validate.MaxShortText, "domain": validate.MaxDomainLength, "country": validate.MaxShortText,
 	"industry": validate.MaxShortText, "source": validate.MaxShortText, "campaign": validate.MaxShortText,
-	"stage": validate.MaxShortText, "owner": validate.MaxShortText, "team": 2 * validate.MaxShortText,
+	"stage": validate.MaxShortText, "owner": maxOwnerLength, "team": 2 * validate.MaxShortText,
 }
 
 func (leadSizes) EstimateSize(n checker.AstNode) *checker.SizeEstimate {
