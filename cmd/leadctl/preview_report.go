@@ -23,17 +23,16 @@ type previewReport struct {
 	Start    previewStart   `json:"start"`
 	// Counters are the proposal's figures, by the names --fail-on takes; Actual the same figures as
 	// recorded, where they have a meaning.
-	Counters map[string]int      `json:"counters"`
-	Actual   map[string]int      `json:"actual"`
-	Teams    []previewTeamRow    `json:"teams"`
-	Members  []previewMemberRow  `json:"members"`
-	Rules    []previewRuleRow    `json:"rules"`
-	SLA      previewSLA          `json:"firstTouchSla"`
-	Leads    []*previewLead      `json:"leads,omitempty"`
-	Failed   []string            `json:"failed,omitempty"`
-	leads    []*previewLead      // every lead, for the per-lead views
-	single   bool                // one lead (--lead, --input)
-	members  map[string][]string // member → proposed teams
+	Counters map[string]int     `json:"counters"`
+	Actual   map[string]int     `json:"actual"`
+	Teams    []previewTeamRow   `json:"teams"`
+	Members  []previewMemberRow `json:"members"`
+	Rules    []previewRuleRow   `json:"rules"`
+	SLA      previewSLA         `json:"firstTouchSla"`
+	Leads    []*previewLead     `json:"leads,omitempty"`
+	Failed   []string           `json:"failed,omitempty"`
+	leads    []*previewLead     // every lead, for the per-lead views
+	single   bool               // one lead (--lead, --input)
 }
 
 type previewWindow struct {
@@ -105,7 +104,7 @@ var previewCounterNames = []struct{ name, means string }{
 // buildPreviewReport aggregates the replayed leads.
 func buildPreviewReport(prop *previewProposal, r *previewReplay, leads []*previewLead) *previewReport {
 	rep := &previewReport{Start: r.start, Counters: map[string]int{}, Actual: map[string]int{}, leads: leads,
-		Warnings: prop.warnings, members: map[string][]string{}}
+		Warnings: prop.warnings}
 	for _, p := range prop.policies {
 		rep.Policies = append(rep.Policies, p.Key())
 	}
@@ -137,7 +136,6 @@ func buildPreviewReport(prop *previewProposal, r *previewReplay, leads []*previe
 		m.Teams = pm.teams
 		c := pm.capacity
 		m.Capacity = &c
-		rep.members[name] = pm.teams
 	}
 	rules := map[[2]string]*previewRuleRow{}
 	rule := func(p, r string) *previewRuleRow {

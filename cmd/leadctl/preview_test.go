@@ -652,3 +652,64 @@ func hasRecord(recs [][]string, want []string) bool {
 	}
 	return false
 }
+
+// TestPreviewQueueWaitsForAMemberBack: a lead that arrives while the team's only member is out of
+// office waits, and is routed, before the next lead, at the first arrival after she is back.
+func TestPreviewQueueWaitsForAMemberBack(t *testing.T) {
+	dsn := "sqlite://" + filepath.Join(t.TempDir(), "leads.db")
+	var now time.Time
+	st, err := storeopen.Open(context.Background(), dsn, store.Options{Clock: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range []time.Time{at(10, 30), at(11, 0)} {
+		now = c
+		if _, _, err := st.UpsertLead(context.Background(), store.LeadInput{ExternalID: []string{"early", "late"}[i], Score: 70}, "seed"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "solo.yaml"), `apiVersion: leadops.io/v1alpha1
+kind: Team
+metadata: {name: solo}
+spec:
+  function: SDR
+  members:
+    - name: solo-1
+      capacity: 5
+      outOfOffice:
+        - {start: "2027-03-01T00:00:00Z", end: "2027-03-01T10:45:00Z"}
+---
+apiVersion: leadops.io/v1alpha1
+kind: LeadPolicy
+metadata: {name: all}
+spec:
+  rules:
+    - name: everyone
+      teamRef: {name: solo}
+`)
+	code, stdout, stderr := leadctl(t, nil, "preview", "-f", dir, "--store", dsn, "--from", "2027-03-01", "--to", "2027-03-01", "-o", "json", "--leads")
+	if code != exitOK {
+		t.Fatalf("%d %s", code, stderr)
+	}
+	var rep previewReport
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Counters["queued"] != 1 || rep.Counters["waiting"] != 0 || rep.Counters["routed"] != 2 {
+		t.Errorf("counters %v", rep.Counters)
+	}
+	early, late := rep.Leads[0], rep.Leads[1]
+	if !early.Queued || early.RoutedAt == nil || !early.RoutedAt.Equal(at(11, 0)) || early.Proposed.Owner != "solo-1" {
+		t.Errorf("early: %+v", early)
+	}
+	if late.Queued || late.Proposed.Owner != "solo-1" || !strings.Contains(late.Reason, "next in turn") {
+		t.Errorf("late: %+v", late)
+	}
+	for _, c := range late.Candidates {
+		if c.Name == "solo-1" && c.Open != 1 {
+			t.Errorf("late saw solo-1 with %d open leads, want 1 (early was routed first)", c.Open)
+		}
+	}
+}
