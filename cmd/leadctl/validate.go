@@ -36,8 +36,8 @@ const validateHelp = `Checks LeadPolicies, Teams and TeamGoals before they are a
        lead of a generated sample (built from the constants the two selectors compare with) that both
        select; the one whose namespace/name sorts last loses such leads, so it gets the warning;
      - a rule after a rule that matches every lead (no "when", or "true") and keeps it (any strategy
-       but AccountOwner, which passes a lead on when the account has no owner), or after a rule with the
-       same "when": it can never match;
+       but AccountOwner, which passes a lead on when its account's owner cannot take it), or after a
+       rule with the same "when" that keeps it: it can never match;
      - a team none of whose members can take a lead between --at and --at + --window (all
        "available: false" or out of office throughout), or with no members while a policy routes to it;
      - a wall-clock SLA target ("clock: WallClock") shorter than the longest time between two working
