@@ -69,18 +69,28 @@ func (s *Store) OpenLoad(ctx context.Context) (map[string]int, error) {
 // RuleHistory returns the owner of the rule's newest routed lead and the rule's leads per owner
 // (leads_rule_idx), in one round trip.
 func (s *Store) RuleHistory(ctx context.Context, policy, rule string) (string, map[string]int64, error) {
+	return s.ruleHistory(ctx, policy, rule, nil)
+}
+
+// ruleHistory is RuleHistory, over the leads the rule routed before *before when before is not nil
+// (leads_rule_idx), in one round trip.
+func (s *Store) ruleHistory(ctx context.Context, policy, rule string, before *time.Time) (string, map[string]int64, error) {
+	newest, bound, args := "routed_at IS NOT NULL", "", []any{policy, rule}
+	if before != nil {
+		newest, bound, args = "routed_at < $3", " AND routed_at < $3", append(args, *before)
+	}
 	b := &pgx.Batch{}
 	var last string
-	b.Queue(`SELECT owner FROM leads WHERE policy = $1 AND rule = $2 AND routed_at IS NOT NULL
-		ORDER BY routed_at DESC, id DESC LIMIT 1`, policy, rule).QueryRow(func(row pgx.Row) error {
+	b.Queue(`SELECT owner FROM leads WHERE policy = $1 AND rule = $2 AND `+newest+`
+		ORDER BY routed_at DESC, id DESC LIMIT 1`, args...).QueryRow(func(row pgx.Row) error {
 		if err := row.Scan(&last); err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
 		return nil
 	})
 	counts := map[string]int64{}
-	b.Queue(`SELECT owner, count(*) FROM leads WHERE policy = $1 AND rule = $2 AND owner <> '' GROUP BY owner`,
-		policy, rule).Query(func(rows pgx.Rows) error {
+	b.Queue(`SELECT owner, count(*) FROM leads WHERE policy = $1 AND rule = $2`+bound+` AND owner <> ''
+		GROUP BY owner`, args...).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
 			var (
 				owner string

@@ -2,11 +2,8 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/leadops/leadops/internal/lead"
 )
@@ -41,32 +38,5 @@ func (s *Store) LeadsOpenAt(ctx context.Context, t time.Time, fn func(*lead.Lead
 // RuleHistoryAt is RuleHistory over the leads the rule routed before t (leads_rule_idx), in one round
 // trip.
 func (s *Store) RuleHistoryAt(ctx context.Context, policy, rule string, t time.Time) (string, map[string]int64, error) {
-	b := &pgx.Batch{}
-	var last string
-	b.Queue(`SELECT owner FROM leads WHERE policy = $1 AND rule = $2 AND routed_at < $3
-		ORDER BY routed_at DESC, id DESC LIMIT 1`, policy, rule, t).QueryRow(func(row pgx.Row) error {
-		if err := row.Scan(&last); err != nil && !errors.Is(err, pgx.ErrNoRows) {
-			return err
-		}
-		return nil
-	})
-	counts := map[string]int64{}
-	b.Queue(`SELECT owner, count(*) FROM leads WHERE policy = $1 AND rule = $2 AND routed_at < $3 AND owner <> ''
-		GROUP BY owner`, policy, rule, t).Query(func(rows pgx.Rows) error {
-		for rows.Next() {
-			var (
-				owner string
-				n     int64
-			)
-			if err := rows.Scan(&owner, &n); err != nil {
-				return err
-			}
-			counts[owner] = n
-		}
-		return rows.Err()
-	})
-	if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
-		return "", nil, fmt.Errorf("rule history: %w", err)
-	}
-	return last, counts, nil
+	return s.ruleHistory(ctx, policy, rule, &t)
 }

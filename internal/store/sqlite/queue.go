@@ -64,15 +64,25 @@ func (s *Store) OpenLoad(ctx context.Context) (map[string]int, error) {
 
 // RuleHistory returns the owner of the rule's newest routed lead and the rule's leads per owner.
 func (s *Store) RuleHistory(ctx context.Context, policy, rule string) (string, map[string]int64, error) {
+	return s.ruleHistory(ctx, policy, rule, nil)
+}
+
+// ruleHistory is RuleHistory, over the leads the rule routed before *before (Unix microseconds)
+// when before is not nil (leads_rule_idx).
+func (s *Store) ruleHistory(ctx context.Context, policy, rule string, before *int64) (string, map[string]int64, error) {
+	bound, args := "", []any{policy, rule}
+	if before != nil {
+		bound, args = " AND routed_at < ?", append(args, *before)
+	}
 	var last string
 	err := s.r.QueryRowContext(ctx, `SELECT owner FROM leads INDEXED BY leads_rule_idx
-		WHERE policy = ? AND rule = ? AND routed_at IS NOT NULL ORDER BY routed_at DESC, id DESC LIMIT 1`,
-		policy, rule).Scan(&last)
+		WHERE policy = ? AND rule = ? AND routed_at IS NOT NULL`+bound+` ORDER BY routed_at DESC, id DESC LIMIT 1`,
+		args...).Scan(&last)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return "", nil, fmt.Errorf("rule history: %w", err)
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT owner, count(*) FROM leads INDEXED BY leads_rule_idx
-		WHERE policy = ? AND rule = ? AND owner <> '' GROUP BY owner`, policy, rule)
+		WHERE policy = ? AND rule = ?`+bound+` AND owner <> '' GROUP BY owner`, args...)
 	if err != nil {
 		return "", nil, fmt.Errorf("rule history: %w", err)
 	}

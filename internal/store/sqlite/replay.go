@@ -2,8 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -42,32 +40,5 @@ func (s *Store) LeadsOpenAt(ctx context.Context, t time.Time, fn func(*lead.Lead
 // RuleHistoryAt is RuleHistory over the leads the rule routed before t (leads_rule_idx).
 func (s *Store) RuleHistoryAt(ctx context.Context, policy, rule string, t time.Time) (string, map[string]int64, error) {
 	at := t.UnixMicro()
-	var last string
-	err := s.r.QueryRowContext(ctx, `SELECT owner FROM leads INDEXED BY leads_rule_idx
-		WHERE policy = ? AND rule = ? AND routed_at IS NOT NULL AND routed_at < ? ORDER BY routed_at DESC, id DESC LIMIT 1`,
-		policy, rule, at).Scan(&last)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return "", nil, fmt.Errorf("rule history: %w", err)
-	}
-	rows, err := s.r.QueryContext(ctx, `SELECT owner, count(*) FROM leads INDEXED BY leads_rule_idx
-		WHERE policy = ? AND rule = ? AND routed_at < ? AND owner <> '' GROUP BY owner`, policy, rule, at)
-	if err != nil {
-		return "", nil, fmt.Errorf("rule history: %w", err)
-	}
-	defer rows.Close()
-	counts := map[string]int64{}
-	for rows.Next() {
-		var (
-			owner string
-			n     int64
-		)
-		if err := rows.Scan(&owner, &n); err != nil {
-			return "", nil, fmt.Errorf("rule history: %w", err)
-		}
-		counts[owner] = n
-	}
-	if err := rows.Err(); err != nil {
-		return "", nil, fmt.Errorf("rule history: %w", err)
-	}
-	return last, counts, nil
+	return s.ruleHistory(ctx, policy, rule, &at)
 }
