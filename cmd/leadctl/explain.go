@@ -59,17 +59,11 @@ func runExplain(ctx context.Context, e env, c *conn, args []string) int {
 		fmt.Fprintln(e.stderr, "leadctl explain:", err)
 		return exitUsage
 	}
-	b, err := open(ctx, e, c)
-	if err != nil {
-		fmt.Fprintln(e.stderr, "leadctl explain:", err)
-		return exitUsage
+	b, l, events, code := openLead(ctx, e, c, "explain", ref, *external)
+	if b == nil {
+		return code
 	}
 	defer b.Close()
-	l, events, err := b.Get(ctx, ref, *external)
-	if err != nil {
-		fmt.Fprintln(e.stderr, "leadctl explain:", err)
-		return exitError
-	}
 	x := &explainer{w: e.stdout, loc: loc, now: time.Now()}
 	x.story(l, events)
 	if notRouted(l) {
