@@ -1,0 +1,52 @@
+package normalize
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// Phone returns s in E.164 form ("+4930123456"), parsed with
+// github.com/nyaruka/phonenumbers, the maintained Go port of Google's
+// libphonenumber (its metadata knows every region's numbering plan).
+// region is the ISO 3166-1 alpha-2 code of the lead's country; it is needed
+// only for numbers written in national format ("030 1234567" in DE), and may
+// be empty when s starts with '+' or an international prefix. A number that
+// is not a valid number for its region is an error, never a guess: a wrong
+// E.164 number would route calls to a stranger.
+func Phone(s, region string) (string, error) {
+	t := strings.TrimSpace(s)
+	if t == "" {
+		return "", fmt.Errorf("empty phone number")
+	}
+	region = strings.ToUpper(strings.TrimSpace(region))
+	num, err := phonenumbers.Parse(t, region)
+	if err != nil {
+		if region == "" {
+			return "", fmt.Errorf("not a phone number (%s; national numbers need the lead's country)", phoneErr(err))
+		}
+		return "", fmt.Errorf("not a phone number for region %s (%s)", region, phoneErr(err))
+	}
+	if !phonenumbers.IsValidNumber(num) {
+		if region == "" {
+			return "", fmt.Errorf("not a phone number")
+		}
+		return "", fmt.Errorf("not a phone number for region %s", region)
+	}
+	return phonenumbers.Format(num, phonenumbers.E164), nil
+}
+
+func phoneErr(err error) string {
+	switch err {
+	case phonenumbers.ErrInvalidCountryCode:
+		return "no or invalid country code"
+	case phonenumbers.ErrNotANumber:
+		return "not a number"
+	case phonenumbers.ErrTooShortNSN, phonenumbers.ErrTooShortAfterIDD:
+		return "too short"
+	case phonenumbers.ErrNumTooLong:
+		return "too long"
+	}
+	return err.Error()
+}
