@@ -25,6 +25,14 @@ const (
 	EventBreached   = "breached"
 	EventReassigned = "reassigned"
 	EventEscalated  = "escalated"
+
+	// Duplicates: the store writes EventDuplicate on a new lead whose email matches an open lead
+	// (data "duplicateOf") and EventDuplicateAttached on that open lead (data "duplicate"), in the
+	// insert's transaction; the router writes EventDuplicateHandled when it deals with the duplicate
+	// under its policy's spec.duplicates (data "mode").
+	EventDuplicate         = "duplicate"
+	EventDuplicateAttached = "duplicate_attached"
+	EventDuplicateHandled  = "duplicate_handled"
 )
 
 // SLAKind names one of a handoff's two SLAs the way the audit log (a breach's "sla" data), the

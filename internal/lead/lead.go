@@ -91,6 +91,10 @@ type Lead struct {
 	// PreviousOwners lists the owners the lead was taken from (reassignment excludes them).
 	PreviousOwners []string `json:"previousOwners,omitempty"`
 
+	// DuplicateOf is the id of the open lead this one duplicates (same email), set by the store when
+	// it inserts the lead and never changed afterwards; empty for an original. See OpenForDuplicates.
+	DuplicateOf string `json:"duplicateOf,omitempty"`
+
 	// Version increases by one on every change; writers use it for optimistic concurrency.
 	Version int64 `json:"version"`
 }
@@ -102,3 +106,9 @@ func (l *Lead) AttributesJSON() ([]byte, error) {
 	}
 	return json.Marshal(l.Attributes)
 }
+
+// DuplicateStages are the stages in which a lead is open for duplicate detection: a new lead with the
+// same email as a lead in one of them is stored as its duplicate. A won, lost, disqualified or
+// rejected lead is closed for this purpose (a rejected lead went back to marketing: the person asking
+// again is a new signal, routed afresh).
+var DuplicateStages = []Stage{StageNew, StageQualified, StageRouted, StageTouched, StageAccepted}

@@ -29,10 +29,10 @@ WHERE (leads.email, leads.name, leads.company, leads.domain, leads.country, lead
 	excluded.score, excluded.attributes)`
 
 const insertColumns = `(id, external_id, email, name, company, domain, country, industry, employees,
-	source, campaign, score, attributes, stage, created_at, updated_at, version)`
+	source, campaign, score, attributes, stage, created_at, updated_at, version, duplicate_of)`
 
 const upsertSQL = `INSERT INTO leads ` + insertColumns + `
-VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, 'new', $14, $14, 1)` + upsertSet +
+VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, 'new', $14, $14, 1, $15)` + upsertSet +
 	` RETURNING ` + leadColumns
 
 // upsertBatchSQL is the same upsert for a whole batch in one statement: the rows travel as one
@@ -41,11 +41,11 @@ VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, 'ne
 // created lead is exactly its input, so only updated and unchanged leads are read back.
 const upsertBatchSQL = `INSERT INTO leads ` + insertColumns + `
 SELECT u.id, u.external_id, u.email, u.name, u.company, u.domain, u.country, u.industry, u.employees,
-	u.source, u.campaign, u.score, u.attributes::jsonb, 'new', $14, $14, 1
+	u.source, u.campaign, u.score, u.attributes::jsonb, 'new', $14, $14, 1, u.duplicate_of
 FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-	$8::text[], $9::bigint[], $10::text[], $11::text[], $12::bigint[], $13::text[])
+	$8::text[], $9::bigint[], $10::text[], $11::text[], $12::bigint[], $13::text[], $15::text[])
 	AS u(id, external_id, email, name, company, domain, country, industry, employees, source,
-	campaign, score, attributes)` + upsertSet + ` RETURNING id::text`
+	campaign, score, attributes, duplicate_of)` + upsertSet + ` RETURNING id::text`
 
 // UpsertLead creates or updates one lead by external id.
 func (s *Store) UpsertLead(ctx context.Context, in store.LeadInput, actor string) (*lead.Lead, bool, error) {
@@ -65,9 +65,13 @@ func (s *Store) UpsertLead(ctx context.Context, in store.LeadInput, actor string
 	var out *lead.Lead
 	var created bool
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		open, err := lockOpenOriginals(ctx, tx, []string{in.Email})
+		if err != nil {
+			return err
+		}
 		l, err := scanLead(tx.QueryRow(ctx, upsertSQL, nl.ID, nullString(in.ExternalID), in.Email, in.Name,
 			in.Company, in.Domain, in.Country, in.Industry, in.Employees, in.Source, in.Campaign, in.Score,
-			attrs, now))
+			attrs, now, open[in.Email]))
 		if errors.Is(err, pgx.ErrNoRows) {
 			// Known external id, nothing differs: idempotent, nothing to record or announce.
 			out, err = scanLead(tx.QueryRow(ctx, `SELECT `+leadColumns+` FROM leads WHERE external_id = $1`, in.ExternalID))
@@ -77,11 +81,11 @@ func (s *Store) UpsertLead(ctx context.Context, in store.LeadInput, actor string
 			return err
 		}
 		out, created = l, l.ID == nl.ID
-		ev := core.UpdatedEvent(l, actor)
+		evs := []store.AuditEvent{core.UpdatedEvent(l, actor)}
 		if created {
-			ev = core.CreatedEvent(l, actor)
+			evs = append([]store.AuditEvent{core.CreatedEvent(l, actor)}, core.DuplicateEvents(l, actor)...)
 		}
-		return recordAndNotify(ctx, tx, []*lead.Lead{l}, []store.AuditEvent{ev})
+		return recordAndNotify(ctx, tx, []*lead.Lead{l}, evs)
 	})
 	if err != nil {
 		return nil, false, fmt.Errorf("upsert lead: %w", err)
@@ -128,8 +132,12 @@ func (s *Store) UpsertLeads(ctx context.Context, in []store.LeadInput, actor str
 	}
 	out := make([]*lead.Lead, n)
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		dupOf, err := batchDuplicates(ctx, tx, ids, emails, exts)
+		if err != nil {
+			return err
+		}
 		rows, err := tx.Query(ctx, upsertBatchSQL, ids, exts, emails, names, companies, domains,
-			countries, industries, employees, sources, campaigns, scores, attrs, now)
+			countries, industries, employees, sources, campaigns, scores, attrs, now, dupOf)
 		if err != nil {
 			return err
 		}
@@ -155,8 +163,10 @@ func (s *Store) UpsertLeads(ctx context.Context, in []store.LeadInput, actor str
 				rows.Close()
 				return err
 			}
+			l.DuplicateOf = dupOf[i]
 			out[i] = l
 			events = append(events, core.CreatedEvent(l, actor))
+			events = append(events, core.DuplicateEvents(l, actor)...)
 			written = append(written, l)
 		}
 		if err := rows.Err(); err != nil {
@@ -394,4 +404,104 @@ func writeLead(ctx context.Context, tx pgx.Tx, l *lead.Lead, version int64) (*le
 		return nil, store.ErrConflict
 	}
 	return out, err
+}
+
+// lockOpenSQL takes a transaction-scoped advisory lock per distinct email, in hash order (so two
+// batches sharing emails cannot deadlock), and lookupOpenSQL then finds each email's oldest open
+// original (leads_open_email_idx). The lock serializes every insert of one email up to its commit,
+// and the lookup, a statement after the lock, sees whatever the previous holder committed: twenty
+// concurrent posts of one person give one original and nineteen duplicates.
+const (
+	lockOpenSQL = `WITH h AS MATERIALIZED (SELECT DISTINCT hashtextextended(e, 0) AS k FROM unnest($1::text[]) AS e
+		WHERE e <> '' ORDER BY 1) SELECT count(pg_advisory_xact_lock(k)) FROM h`
+	lookupOpenSQL = `SELECT DISTINCT ON (email) email, id::text FROM leads WHERE email = ANY($1::text[]) AND ` +
+		core.DuplicateOpenWhere + ` ORDER BY email, created_at, id`
+)
+
+// lockOpenOriginals locks the emails (see lockOpenSQL) and returns the open original of each that has one.
+func lockOpenOriginals(ctx context.Context, tx pgx.Tx, emails []string) (map[string]string, error) {
+	open := map[string]string{}
+	hasEmail := false
+	for _, e := range emails {
+		hasEmail = hasEmail || e != ""
+	}
+	if !hasEmail {
+		return open, nil
+	}
+	var n int64
+	if err := tx.QueryRow(ctx, lockOpenSQL, emails).Scan(&n); err != nil {
+		return nil, fmt.Errorf("lock emails: %w", err)
+	}
+	rows, err := tx.Query(ctx, lookupOpenSQL, emails)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e, id string
+		if err := rows.Scan(&e, &id); err != nil {
+			return nil, err
+		}
+		open[e] = id
+	}
+	return open, rows.Err()
+}
+
+// batchDuplicates returns, per batch item, the id of the open lead it duplicates: a stored open
+// original, else the first new lead of the batch with that email (items that update an existing
+// external id keep their lead and are never linked).
+func batchDuplicates(ctx context.Context, tx pgx.Tx, ids, emails []string, exts []*string) ([]string, error) {
+	dupOf := make([]string, len(ids))
+	open, err := lockOpenOriginals(ctx, tx, emails)
+	if err != nil || len(open) == 0 && !repeats(emails) {
+		return dupOf, err
+	}
+	var known []string
+	for _, e := range exts {
+		if e != nil {
+			known = append(known, *e)
+		}
+	}
+	existing := map[string]bool{}
+	if len(known) > 0 {
+		rows, err := tx.Query(ctx, `SELECT external_id FROM leads WHERE external_id = ANY($1)`, known)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var e string
+			if err := rows.Scan(&e); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			existing[e] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	for i, e := range emails {
+		if e == "" || exts[i] != nil && existing[*exts[i]] {
+			continue
+		}
+		if orig, ok := open[e]; ok {
+			dupOf[i] = orig
+		} else {
+			open[e] = ids[i]
+		}
+	}
+	return dupOf, nil
+}
+
+// repeats reports whether a non-empty email occurs twice.
+func repeats(emails []string) bool {
+	seen := make(map[string]bool, len(emails))
+	for _, e := range emails {
+		if e != "" && seen[e] {
+			return true
+		}
+		seen[e] = true
+	}
+	return false
 }

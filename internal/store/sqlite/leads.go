@@ -17,8 +17,8 @@ import (
 // differs, so that repeating an input bumps nothing. ON CONFLICT (not read-then-insert) keeps two
 // concurrent writers of one external id from creating two leads.
 const upsertSQL = `INSERT INTO leads (id, external_id, email, name, company, domain, country, industry,
-	employees, source, campaign, score, attributes, stage, created_at, updated_at, version)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, 1)
+	employees, source, campaign, score, attributes, stage, created_at, updated_at, version, duplicate_of)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, 1, ?)
 ON CONFLICT (external_id) DO UPDATE SET email = excluded.email, name = excluded.name,
 	company = excluded.company, domain = excluded.domain, country = excluded.country,
 	industry = excluded.industry, employees = excluded.employees, source = excluded.source,
@@ -111,9 +111,16 @@ func upsertOne(ctx context.Context, tx *sql.Tx, stmt *sql.Stmt, in store.LeadInp
 	if err != nil {
 		return nil, false, false, err
 	}
+	// The duplicate check runs in the insert's write transaction (SQLite has one writer at a time),
+	// so concurrent inserts of one email see each other: one original, the rest its duplicates. On
+	// an external id that exists already the value is ignored (ON CONFLICT leaves duplicate_of).
+	dupOf, err := openOriginal(ctx, tx, in.Email)
+	if err != nil {
+		return nil, false, false, err
+	}
 	l, err = scanLead(stmt.QueryRowContext(ctx, nl.ID, nullString(in.ExternalID), in.Email, in.Name,
 		in.Company, in.Domain, in.Country, in.Industry, in.Employees, in.Source, in.Campaign, in.Score,
-		attrs, now.UnixMicro(), now.UnixMicro()))
+		attrs, now.UnixMicro(), now.UnixMicro(), dupOf))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		// The external id exists and nothing differs: idempotent, nothing to record.
@@ -122,14 +129,33 @@ func upsertOne(ctx context.Context, tx *sql.Tx, stmt *sql.Stmt, in store.LeadInp
 	case err != nil:
 		return nil, false, false, err
 	}
-	ev := core.UpdatedEvent(l, actor)
+	evs := []store.AuditEvent{core.UpdatedEvent(l, actor)}
 	if l.ID == nl.ID {
-		ev = core.CreatedEvent(l, actor)
+		evs = append([]store.AuditEvent{core.CreatedEvent(l, actor)}, core.DuplicateEvents(l, actor)...)
 	}
-	if err := insertAudit(ctx, tx, ev); err != nil {
-		return nil, false, false, err
+	for _, ev := range evs {
+		if err := insertAudit(ctx, tx, ev); err != nil {
+			return nil, false, false, err
+		}
 	}
 	return l, l.ID == nl.ID, l.ID != nl.ID, nil
+}
+
+// openOriginalSQL finds the oldest open original with an email (leads_open_email_idx).
+const openOriginalSQL = `SELECT id FROM leads INDEXED BY leads_open_email_idx WHERE email = ? AND ` +
+	core.DuplicateOpenWhere + ` ORDER BY created_at, id LIMIT 1`
+
+// openOriginal returns the id of the open lead a new lead with this email duplicates, or "".
+func openOriginal(ctx context.Context, tx *sql.Tx, email string) (string, error) {
+	if email == "" {
+		return "", nil
+	}
+	var id string
+	err := tx.QueryRowContext(ctx, openOriginalSQL, email).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return id, err
 }
 
 // GetLead returns a lead by id.

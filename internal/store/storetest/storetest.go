@@ -6,6 +6,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -45,6 +47,7 @@ func Run(t *testing.T, newStore NewStore) {
 	tests = append(tests, slaTests...)
 	tests = append(tests, goalTests...)
 	tests = append(tests, replayTests...)
+	tests = append(tests, duplicateTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.fn(t, newStore(t))
@@ -54,15 +57,25 @@ func Run(t *testing.T, newStore NewStore) {
 
 const actor = "storetest"
 
+var inputSeq atomic.Int64
+
 func ctx(t *testing.T) context.Context {
 	c, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
 	return c
 }
 
+// input is a lead with external id ext. Its email is its own (one per external id, a fresh one for
+// no external id), so leads the suite creates are no duplicates of each other unless a test says so.
 func input(ext string) store.LeadInput {
+	email := fmt.Sprintf("jane.%d@example.com", inputSeq.Add(1))
+	if ext != "" {
+		h := fnv.New64a()
+		h.Write([]byte(ext))
+		email = fmt.Sprintf("jane.x%x@example.com", h.Sum64())
+	}
 	return store.LeadInput{
-		ExternalID: ext, Email: "jane@example.com", Name: "Jane Doe", Company: "Example GmbH",
+		ExternalID: ext, Email: email, Name: "Jane Doe", Company: "Example GmbH",
 		Domain: "example.com", Country: "DE", Industry: "software", Employees: 120,
 		Source: "webinar", Campaign: "q1-launch", Score: 72,
 		Attributes: map[string]any{"plan": "pro", "seats": 12.0},
@@ -144,7 +157,13 @@ func route(t *testing.T, s store.Store, l *lead.Lead, owner string) *lead.Lead {
 // inStage creates a lead and walks it to stage st along the lifecycle.
 func inStage(t *testing.T, s store.Store, st lead.Stage) *lead.Lead {
 	t.Helper()
-	l := mustUpsert(t, s, input(""))
+	return inStageFrom(t, s, st, input(""))
+}
+
+// inStageFrom is inStage for a lead created from in.
+func inStageFrom(t *testing.T, s store.Store, st lead.Stage, in store.LeadInput) *lead.Lead {
+	t.Helper()
+	l := mustUpsert(t, s, in)
 	apply := func(k lead.ActivityKind) {
 		t.Helper()
 		var err error

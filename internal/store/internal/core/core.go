@@ -270,3 +270,29 @@ func NewLead(in store.LeadInput, now time.Time) *lead.Lead {
 		Stage: lead.StageNew, CreatedAt: now, UpdatedAt: now, Version: 1,
 	}
 }
+
+// DuplicateOpenWhere is the predicate of the open-originals index (leads_open_email_idx) on both
+// backends, repeated verbatim by the lookups (SQLite matches a partial index by its terms): leads in
+// lead.DuplicateStages that are no duplicate themselves, so a duplicate always links to an original.
+const DuplicateOpenWhere = `email <> '' AND duplicate_of = '' AND stage IN ('new', 'qualified', 'routed', 'touched', 'accepted')`
+
+// DuplicateEvents are the audit entries of a created lead l that duplicates l.DuplicateOf: one on
+// the duplicate, one on the original (whose owner reads it in the original's log).
+func DuplicateEvents(l *lead.Lead, actor string) []store.AuditEvent {
+	if l.DuplicateOf == "" {
+		return nil
+	}
+	data := map[string]any{}
+	if l.Source != "" {
+		data["source"] = l.Source
+	}
+	dup := map[string]any{"duplicateOf": l.DuplicateOf}
+	att := map[string]any{"duplicate": l.ID}
+	for k, v := range data {
+		dup[k], att[k] = v, v
+	}
+	return []store.AuditEvent{
+		{LeadID: l.ID, At: l.CreatedAt, Actor: actor, Type: lead.EventDuplicate, Reason: "same email as open lead " + l.DuplicateOf, Data: dup},
+		{LeadID: l.DuplicateOf, At: l.CreatedAt, Actor: actor, Type: lead.EventDuplicateAttached, Reason: "duplicate lead " + l.ID + " arrived", Data: att},
+	}
+}

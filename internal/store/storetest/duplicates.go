@@ -1,0 +1,143 @@
+package storetest
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/leadops/leadops/internal/lead"
+	"github.com/leadops/leadops/internal/store"
+)
+
+var duplicateTests = []struct {
+	name string
+	fn   func(t *testing.T, s store.Store)
+}{
+	{"DuplicatesConcurrentSamePerson", testDuplicatesConcurrent},
+	{"DuplicatesAfterClose", testDuplicatesAfterClose},
+	{"DuplicatesBatch", testDuplicatesBatch},
+}
+
+func dupInput(ext, email string) store.LeadInput {
+	in := input(ext)
+	in.Email = email
+	return in
+}
+
+// testDuplicatesConcurrent: 20 goroutines post the same person (different external ids, as from
+// different tools) at once: one original, 19 duplicates linked to it, an audit entry on each
+// duplicate and 19 on the original.
+func testDuplicatesConcurrent(t *testing.T, s store.Store) {
+	const n = 20
+	var (
+		wg    sync.WaitGroup
+		start = make(chan struct{})
+		out   = make([]*lead.Lead, n)
+		errs  = make([]error, n)
+	)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			out[i], _, errs[i] = s.UpsertLead(ctx(t), dupInput(fmt.Sprintf("tool-%d", i), "same.person@example.com"), actor)
+		}()
+	}
+	close(start)
+	wg.Wait()
+	var originals []*lead.Lead
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("post %d: %v", i, err)
+		}
+		if out[i].DuplicateOf == "" {
+			originals = append(originals, out[i])
+		}
+	}
+	if len(originals) != 1 {
+		t.Fatalf("%d originals, want 1", len(originals))
+	}
+	orig := originals[0]
+	for i, l := range out {
+		if l.ID == orig.ID {
+			continue
+		}
+		if l.DuplicateOf != orig.ID {
+			t.Fatalf("lead %d: duplicateOf %q, want %s", i, l.DuplicateOf, orig.ID)
+		}
+		if got := mustGet(t, s, l.ID); got.DuplicateOf != orig.ID || got.Stage != lead.StageNew {
+			t.Fatalf("stored duplicate %d: duplicateOf %q stage %s", i, got.DuplicateOf, got.Stage)
+		}
+		if c := countType(mustAudit(t, s, l.ID), lead.EventDuplicate); c != 1 {
+			t.Fatalf("duplicate %d: %d %q audit entries, want 1", i, c, lead.EventDuplicate)
+		}
+	}
+	if c := countType(mustAudit(t, s, orig.ID), lead.EventDuplicateAttached); c != n-1 {
+		t.Fatalf("original: %d %q audit entries, want %d", c, lead.EventDuplicateAttached, n-1)
+	}
+	// Re-posting an existing external id is an update, never a new duplicate.
+	again := mustUpsert(t, s, dupInput("tool-0", "same.person@example.com"))
+	if again.ID != out[0].ID || again.DuplicateOf != out[0].DuplicateOf {
+		t.Fatalf("re-post changed the link: %+v", again)
+	}
+}
+
+// testDuplicatesAfterClose: once the original is won, lost, disqualified or rejected, the same
+// person arriving again is a new original; while it is open at any other stage, a duplicate.
+func testDuplicatesAfterClose(t *testing.T, s store.Store) {
+	for _, st := range lead.Stages {
+		email := "p-" + string(st) + "@example.com"
+		first := inStageFrom(t, s, st, dupInput("", email))
+		next := mustUpsert(t, s, dupInput("", email))
+		open := false
+		for _, o := range lead.DuplicateStages {
+			open = open || o == st
+		}
+		switch {
+		case open && next.DuplicateOf != first.ID:
+			t.Errorf("original %s: duplicateOf %q, want %s", st, next.DuplicateOf, first.ID)
+		case !open && next.DuplicateOf != "":
+			t.Errorf("original %s (closed): duplicateOf %q, want a new lead", st, next.DuplicateOf)
+		}
+	}
+	if l := mustUpsert(t, s, dupInput("", "")); l.DuplicateOf != "" {
+		t.Fatalf("lead without email linked to %s", l.DuplicateOf)
+	}
+}
+
+// testDuplicatesBatch: a batch links to a stored open original and, within itself, to its first
+// new lead with the email.
+func testDuplicatesBatch(t *testing.T, s store.Store) {
+	orig := mustUpsert(t, s, dupInput("b-0", "known@example.com"))
+	out, err := s.UpsertLeads(ctx(t), []store.LeadInput{
+		dupInput("b-1", "known@example.com"),
+		dupInput("b-2", "fresh@example.com"),
+		dupInput("b-3", "fresh@example.com"),
+		dupInput("b-0", "known@example.com"),
+	}, actor)
+	if err != nil {
+		t.Fatalf("UpsertLeads: %v", err)
+	}
+	want := []string{orig.ID, "", out[1].ID, ""}
+	for i, l := range out {
+		if l.DuplicateOf != want[i] {
+			t.Errorf("item %d: duplicateOf %q, want %q", i, l.DuplicateOf, want[i])
+		}
+		if got := mustGet(t, s, l.ID); got.DuplicateOf != want[i] {
+			t.Errorf("stored item %d: duplicateOf %q, want %q", i, got.DuplicateOf, want[i])
+		}
+	}
+	if c := countType(mustAudit(t, s, out[1].ID), lead.EventDuplicateAttached); c != 1 {
+		t.Fatalf("batch original: %d attached entries, want 1", c)
+	}
+}
+
+func countType(evs []store.AuditEvent, typ string) int {
+	n := 0
+	for _, ev := range evs {
+		if ev.Type == typ {
+			n++
+		}
+	}
+	return n
+}
