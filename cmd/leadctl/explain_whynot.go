@@ -169,7 +169,7 @@ func (x *explainer) rules(p *router.Policy, spec *leadopsv1.LeadPolicy, world *r
 		}
 		owner := ""
 		if r.Strategy == routing.AccountOwner {
-			owner = world.AccountOwner(l.Domain)
+			owner = world.AccountOwner(l.ID, l.Domain)
 		}
 		pick, err := routing.Choose(r.Strategy, cands, world.RuleState(p.Key(), r.Name), owner, nil)
 		if err != nil {

@@ -29,7 +29,7 @@ func Decide(in Input, w *World, l *lead.Lead) (d routing.Decision, change store.
 	ps, rps, _ := in.sorted()
 	s := &snapshot{policies: byKey(ps), world: w, now: in.Now}
 	d = routing.Assign(routing.MatchLead(rps, celenv.FromLead(l)), w, nil)
-	change, ok, err = s.decisionChange(l, d)
+	d, change, ok, err = s.decideLead(l, d, nil)
 	if ok && err == nil {
 		s.commitToWorld(d)
 	}
@@ -121,6 +121,19 @@ func (s *snapshot) decisionChange(l *lead.Lead, d routing.Decision) (store.Decis
 			"rule": rule, "strategy": strategyOf(d.Rule), "team": team, "owner": d.Pick.Member,
 			"why": d.Pick.Why, "candidates": d.Pick.Considered,
 		}
+		reason := d.Reason
+		if d.Rule.Strategy == routing.AccountOwner {
+			if m, ok := s.world.accountMatch(l.ID); ok {
+				reason += "; " + m.String()
+				extra["account"] = map[string]any{
+					"domain": m.Account.Domain, "basis": string(m.Basis), "on": m.On,
+					"confidence": m.Confidence, "match": m.String(),
+				}
+				if m.Ties > 0 {
+					extra["account"].(map[string]any)["ties"] = m.Ties
+				}
+			}
+		}
 		deadlines, slaErr := s.schedule(key, TeamKey{Namespace: d.Policy.Namespace, Name: d.Rule.Team})
 		if slaErr != nil {
 			extra["slaError"] = slaErr.Error()
@@ -129,7 +142,7 @@ func (s *snapshot) decisionChange(l *lead.Lead, d routing.Decision) (store.Decis
 		if next, err = lead.Route(next, d.Pick.Member, team, key, rule, now, deadlines); err != nil {
 			return ch, false, err
 		}
-		ch.Events = append(ch.Events, event(lead.EventRouted, d.Reason, extra))
+		ch.Events = append(ch.Events, event(lead.EventRouted, reason, extra))
 	default: // Queued, NoRule
 		if l.Stage != lead.StageNew && l.Team == team && l.Policy == key && l.Rule == rule {
 			return ch, false, nil

@@ -6,11 +6,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadops/leadops/internal/accountmatch"
 	"github.com/leadops/leadops/internal/celenv"
 	"github.com/leadops/leadops/internal/lead"
 	"github.com/leadops/leadops/internal/routing"
 	"github.com/leadops/leadops/internal/sla"
 	"github.com/leadops/leadops/internal/slaclock"
+	"github.com/leadops/leadops/internal/store"
 )
 
 // now is a Monday 10:00 in New York, inside the test calendar's working hours.
@@ -131,6 +133,19 @@ func TestDecide(t *testing.T) {
 			outcome: routing.Disqualified, ok: false},
 		{name: "account owner takes the lead", lead: []func(*lead.Lead){func(l *lead.Lead) { l.Domain = "acme.example" }},
 			outcome: routing.Routed, ok: true, owner: "ae-2", stage: lead.StageRouted, events: "qualified,routed"},
+		{name: "account matched by company name takes the lead, recorded in the audit entry", fixture: []func(*fixture){func(f *fixture) {
+			f.world = NewWorld(f.in.Teams, nil, nil, nil)
+			f.world.SetAccountMatch("L1", accountmatch.Match{Account: store.Account{Domain: "acme.example", Owner: "ae-3"},
+				Basis: accountmatch.ByCompanyName, On: "ACME, Inc.", Confidence: accountmatch.CompanyConfidence})
+		}}, lead: []func(*lead.Lead){func(l *lead.Lead) { l.Company = "ACME, Inc." }},
+			outcome: routing.Routed, ok: true, owner: "ae-3", stage: lead.StageRouted, events: "qualified,routed",
+			check: func(t *testing.T, _ *lead.Lead, data []map[string]any) {
+				acct, _ := data[1]["account"].(map[string]any)
+				if acct["basis"] != "company name" || acct["confidence"] != accountmatch.CompanyConfidence || acct["domain"] != "acme.example" ||
+					acct["match"] != "matched account acme.example by company name 'ACME, Inc.'" {
+					t.Fatalf("routed audit data %v", data[1])
+				}
+			}},
 		{name: "account owner not a member: next rule", lead: []func(*lead.Lead){func(l *lead.Lead) { l.Domain, l.Employees = "gone.example", 5000 }},
 			outcome: routing.Routed, ok: true, owner: "ae-1", events: "qualified,routed"},
 		{name: "account owner at capacity: next rule", fixture: []func(*fixture){func(f *fixture) {

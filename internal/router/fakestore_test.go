@@ -16,6 +16,7 @@ type memStore struct {
 	mu       sync.Mutex
 	leads    map[string]*lead.Lead
 	accounts map[string]string
+	accts    []store.Account
 	audit    map[string][]store.AuditEvent
 }
 
@@ -107,14 +108,31 @@ func (s *memStore) RuleHistory(context.Context, string, string) (string, map[str
 	return "", nil, nil
 }
 
-func (s *memStore) GetAccount(_ context.Context, domain string) (*store.Account, error) {
+// FindAccounts finds the accounts (domain → owner, plus the full ones in accts) as the store does.
+func (s *memStore) FindAccounts(_ context.Context, domains, keys []string) ([]store.Account, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	o, ok := s.accounts[domain]
-	if !ok {
-		return nil, store.ErrNotFound
+	var out []store.Account
+	for _, d := range domains {
+		if o, ok := s.accounts[d]; ok {
+			out = append(out, store.Account{Domain: d, Domains: []string{d}, Owner: o})
+		}
 	}
-	return &store.Account{Domain: domain, Owner: o}, nil
+	for _, a := range s.accts {
+		for _, k := range keys {
+			if a.CompanyKey == k {
+				out = append(out, a)
+			}
+		}
+		for _, d := range a.Domains {
+			for _, want := range domains {
+				if d == want {
+					out = append(out, a)
+				}
+			}
+		}
+	}
+	return out, nil
 }
 
 func (s *memStore) get(id string) *lead.Lead {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/leadops/leadops/internal/accountmatch"
 	"github.com/leadops/leadops/internal/celenv"
 	"github.com/leadops/leadops/internal/lead"
 	"github.com/leadops/leadops/internal/routing"
@@ -23,8 +24,8 @@ type Store interface {
 	OpenLoad(ctx context.Context) (map[string]int, error)
 	// RuleHistory is a rule's last assignee and its assignments per member, to resume its turn.
 	RuleHistory(ctx context.Context, policy, rule string) (last string, counts map[string]int64, err error)
-	// GetAccount looks an account up by domain (store.ErrNotFound when there is none).
-	GetAccount(ctx context.Context, domain string) (*store.Account, error)
+	// FindAccounts returns the accounts owning any of domains or having any of companyKeys.
+	FindAccounts(ctx context.Context, domains, companyKeys []string) ([]store.Account, error)
 }
 
 // Router runs routing passes. It remembers between passes what saves work and never changes an
@@ -126,7 +127,7 @@ func (r *Router) Run(ctx context.Context, in Input) (*Report, error) {
 	}
 	r.passes++
 	p := &pass{
-		snapshot:    snapshot{policies: byKey(ps), now: in.Now, world: &World{teams: in.Teams, load: load, states: r.states, owners: map[string]string{}}},
+		snapshot:    snapshot{policies: byKey(ps), now: in.Now, world: &World{teams: in.Teams, load: load, states: r.states, owners: map[string]string{}, accounts: map[string]accountmatch.Match{}}},
 		routing:     rps,
 		fingerprint: fingerprint,
 		seq:         r.passes,
@@ -203,7 +204,11 @@ func (r *Router) decidePage(ctx context.Context, p *pass, pending []*lead.Lead) 
 		m := r.matches[l.ID]
 		return m != nil && m.version == l.Version && m.policies == p.fingerprint && m.match.Policy == nil
 	}
-	if err := gatherAccounts(ctx, r.Store, p.routing, pending, p.world.owners, skip); err != nil {
+	if err := gatherAccounts(ctx, r.Store, p.routing, pending, p.world.accounts, skip); err != nil {
+		return nil, err
+	}
+	originals, err := gatherOriginals(ctx, r.Store, pending)
+	if err != nil {
 		return nil, err
 	}
 	page := &pageDecisions{}
@@ -223,7 +228,7 @@ func (r *Router) decidePage(ctx context.Context, p *pass, pending []*lead.Lead) 
 		}
 		d := routing.Assign(memo.match, p.world, nil)
 		r.reportErrors(p, l, memo)
-		change, ok, err := p.decisionChange(l, d)
+		d, change, ok, err := p.decideLead(l, d, originals)
 		if err != nil {
 			p.report.Problems = append(p.report.Problems, fmt.Sprintf("lead %s: %v", l.ID, err))
 			continue

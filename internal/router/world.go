@@ -2,14 +2,11 @@ package router
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"sync"
-	"sync/atomic"
 
+	"github.com/leadops/leadops/internal/accountmatch"
 	"github.com/leadops/leadops/internal/lead"
 	"github.com/leadops/leadops/internal/routing"
-	"github.com/leadops/leadops/internal/store"
 )
 
 // World is the snapshot a pass decides on: teams with their members' open load, the turn of every
@@ -21,6 +18,9 @@ type World struct {
 	load   map[string]int
 	states map[ruleKey]*routing.RuleState
 	owners map[string]string
+	// accounts are the account matches of the page's leads by lead id (gatherAccounts); owners by
+	// domain is what a World built by NewWorld knows instead.
+	accounts map[string]accountmatch.Match
 }
 
 type ruleKey struct{ policy, rule string }
@@ -28,7 +28,7 @@ type ruleKey struct{ policy, rule string }
 // NewWorld builds a snapshot from gathered data; states and owners may be nil. Tests and `leadctl
 // preview` build one directly; Run gathers it from the store.
 func NewWorld(teams map[TeamKey]*Team, load map[string]int, states map[string]map[string]routing.RuleState, owners map[string]string) *World {
-	w := &World{teams: teams, load: load, states: map[ruleKey]*routing.RuleState{}, owners: owners}
+	w := &World{teams: teams, load: load, states: map[ruleKey]*routing.RuleState{}, owners: owners, accounts: map[string]accountmatch.Match{}}
 	if w.load == nil {
 		w.load = map[string]int{}
 	}
@@ -66,8 +66,29 @@ func (w *World) RuleState(policyKey, rule string) routing.RuleState {
 	return routing.RuleState{}
 }
 
-// AccountOwner is the owner of the account of domain, as gathered for the page ("" when none).
-func (w *World) AccountOwner(domain string) string { return w.owners[domain] }
+// AccountOwner is the owner of the account the lead matched, as gathered for the page ("" when none):
+// its account match (by domain, subdomain or company name) when one was gathered, else the owner
+// known for its domain.
+func (w *World) AccountOwner(leadID, domain string) string {
+	if m, ok := w.accounts[leadID]; ok {
+		return m.Account.Owner
+	}
+	return w.owners[domain]
+}
+
+// SetAccountMatch records the account match of a lead (tests and previews; Run gathers them).
+func (w *World) SetAccountMatch(leadID string, m accountmatch.Match) {
+	if w.accounts == nil {
+		w.accounts = map[string]accountmatch.Match{}
+	}
+	w.accounts[leadID] = m
+}
+
+// accountMatch is the account match gathered for a lead.
+func (w *World) accountMatch(leadID string) (accountmatch.Match, bool) {
+	m, ok := w.accounts[leadID]
+	return m, ok
+}
 
 // assign moves one open lead onto member and, when it comes from a rule's strategy, the rule's turn.
 func (w *World) assign(member string, policyKey, rule string, st *routing.RuleState) {
@@ -105,67 +126,49 @@ func gatherStates(ctx context.Context, st Store, policies []*Policy, states map[
 	return nil
 }
 
-// accountLookups bounds the concurrent account lookups of one page: the store's connection pool is
-// shared with every other reconciler.
-const accountLookups = 4
-
-// gatherAccounts looks up, a few at a time, the account owner of every domain of the page that an
-// AccountOwner rule may ask about. One lookup after another was a round trip per lead and most of the
-// time of a large burst on PostgreSQL. skip tells which leads the pass will not decide.
-func gatherAccounts(ctx context.Context, st Store, policies []*routing.Policy, page []*lead.Lead, owners map[string]string, skip func(*lead.Lead) bool) error {
+// gatherAccounts matches every lead of the page that an AccountOwner rule may ask about to its
+// account (internal/accountmatch): one indexed store lookup for all the page's domains and company
+// keys, then a pure match per lead. One lookup after another was a round trip per lead and most of
+// the time of a large burst on PostgreSQL. skip tells which leads the pass will not decide.
+func gatherAccounts(ctx context.Context, st Store, policies []*routing.Policy, page []*lead.Lead, matches map[string]accountmatch.Match, skip func(*lead.Lead) bool) error {
 	if !anyAccountOwnerRule(policies) {
 		return nil
 	}
-	var todo []string
-	seen := map[string]bool{}
+	var (
+		domains, companies []string
+		seen               = map[string]bool{}
+		keys               = map[string]accountmatch.Keys{}
+	)
 	for _, l := range page {
-		if _, known := owners[l.Domain]; known || l.Domain == "" || seen[l.Domain] || skip(l) {
+		if skip(l) {
 			continue
 		}
-		seen[l.Domain] = true
-		todo = append(todo, l.Domain)
+		k := accountmatch.KeysOf(l.Domain, l.Email, l.Company)
+		keys[l.ID] = k
+		for _, d := range k.Domains() {
+			if !seen["d:"+d] {
+				seen["d:"+d] = true
+				domains = append(domains, d)
+			}
+		}
+		if c := k.CompanyKey; c != "" && !seen["c:"+c] {
+			seen["c:"+c] = true
+			companies = append(companies, c)
+		}
 	}
-	if len(todo) == 0 {
+	if len(domains) == 0 && len(companies) == 0 {
 		return nil
 	}
-	found := make([]string, len(todo))
-	var (
-		next     atomic.Int64
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-	)
-	for range min(accountLookups, len(todo)) {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(todo) || ctx.Err() != nil {
-					return
-				}
-				a, err := st.GetAccount(ctx, todo[i])
-				switch {
-				case err == nil:
-					found[i] = a.Owner
-				case !errors.Is(err, store.ErrNotFound):
-					mu.Lock()
-					if firstErr == nil {
-						firstErr = fmt.Errorf("looking up the account of a lead's domain: %w", err)
-					}
-					mu.Unlock()
-					return
-				}
-			}
-		})
+	accounts, err := st.FindAccounts(ctx, domains, companies)
+	if err != nil {
+		return fmt.Errorf("looking up the accounts of the leads' domains and company names: %w", err)
 	}
-	wg.Wait()
-	if firstErr != nil {
-		return firstErr
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	for i, d := range todo {
-		owners[d] = found[i]
+	for id, k := range keys {
+		if m, ok := accountmatch.Find(k, accounts); ok {
+			matches[id] = m
+		} else {
+			delete(matches, id)
+		}
 	}
 	return nil
 }

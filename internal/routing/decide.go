@@ -57,8 +57,9 @@ type World interface {
 	Candidates(namespace, team string) (cands []Candidate, ok bool)
 	// RuleState is the remembered state of a policy's rule.
 	RuleState(policyKey, rule string) RuleState
-	// AccountOwner is the owner of the account whose domain is the lead's, or "".
-	AccountOwner(domain string) string
+	// AccountOwner is the owner of the account the lead matches (by domain, subdomain or company
+	// name; see internal/accountmatch), or "".
+	AccountOwner(leadID, domain string) string
 }
 
 // Decision is the full, explainable answer for one lead.
@@ -213,7 +214,7 @@ func Assign(m *Match, w World, exclude map[string]bool) (d Decision) {
 		}
 		owner := ""
 		if r.Strategy == AccountOwner {
-			owner = w.AccountOwner(m.lead.Domain)
+			owner = w.AccountOwner(m.lead.ID, m.lead.Domain)
 		}
 		pick, err := Choose(r.Strategy, cands, w.RuleState(p.Key(), r.Name), owner, exclude)
 		if err != nil {

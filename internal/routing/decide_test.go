@@ -28,8 +28,8 @@ func (w world) Candidates(ns, team string) ([]Candidate, bool) {
 	c, ok := w.teams[ns+"/"+team]
 	return c, ok
 }
-func (w world) RuleState(string, string) RuleState { return RuleState{} }
-func (w world) AccountOwner(domain string) string  { return w.accounts[domain] }
+func (w world) RuleState(string, string) RuleState   { return RuleState{} }
+func (w world) AccountOwner(_, domain string) string { return w.accounts[domain] }
 
 func TestSortPolicies(t *testing.T) {
 	ps := []*Policy{

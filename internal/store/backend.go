@@ -49,7 +49,11 @@ type Backend interface {
 	// Accounts: which rep owns the company of a domain (AccountOwner routing).
 
 	UpsertAccount(ctx context.Context, a Account) error
+	// GetAccount returns the account one of whose domains is domain.
 	GetAccount(ctx context.Context, domain string) (*Account, error)
+	// FindAccounts returns the accounts owning any of domains or having any of companyKeys (an
+	// indexed lookup of each), each once, ordered by domain; the candidates of internal/accountmatch.
+	FindAccounts(ctx context.Context, domains, companyKeys []string) ([]Account, error)
 
 	// Routing queue: the leads awaiting a decision, the load on each rep, the history that round
 	// robin and weighted shares resume from, and the decisions themselves.

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/leadops/leadops/internal/normalize"
 )
 
 // Input limits the store enforces for every writer (API, CSV import, controller).
@@ -129,15 +131,36 @@ func PrepareBatch(in []LeadInput) ([]LeadInput, error) {
 	return out, nil
 }
 
-// NormalizeAccount trims the account, lower-cases its domain and validates it.
+// NormalizeAccount trims the account, lower-cases its domains and validates it. Domain defaults to the
+// first of Domains; Domains always starts with Domain and holds each domain once.
 func NormalizeAccount(a Account) (Account, error) {
 	a.Domain = strings.ToLower(strings.TrimSpace(a.Domain))
 	a.Name = strings.TrimSpace(a.Name)
 	a.Owner = strings.TrimSpace(a.Owner)
-	if a.Domain == "" {
+	a.CompanyKey = normalize.CompanyKey(a.CompanyKey)
+	var domains []string
+	seen := map[string]bool{}
+	for i, d := range append([]string{a.Domain}, a.Domains...) {
+		d = strings.ToLower(strings.TrimSpace(d))
+		if d == "" {
+			if i > 0 {
+				return a, &FieldError{Path: fmt.Sprintf("domains[%d]", i-1), Message: "empty"}
+			}
+			continue
+		}
+		if len(d) > MaxTextLength || !utf8.ValidString(d) || strings.ContainsFunc(d, unicode.IsControl) {
+			return a, &FieldError{Path: fmt.Sprintf("domains[%d]", max(i-1, 0)), Message: "not a domain"}
+		}
+		if !seen[d] {
+			seen[d] = true
+			domains = append(domains, d)
+		}
+	}
+	if len(domains) == 0 {
 		return a, &FieldError{Path: "domain", Message: "required"}
 	}
-	for _, f := range []struct{ name, v string }{{"domain", a.Domain}, {"name", a.Name}, {"owner", a.Owner}} {
+	a.Domain, a.Domains = domains[0], domains
+	for _, f := range []struct{ name, v string }{{"domain", a.Domain}, {"name", a.Name}, {"owner", a.Owner}, {"companyKey", a.CompanyKey}} {
 		if len(f.v) > MaxTextLength {
 			return a, &FieldError{Path: f.name, Message: fmt.Sprintf("longer than %d bytes", MaxTextLength)}
 		}

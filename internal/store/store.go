@@ -63,12 +63,18 @@ type AuditEvent struct {
 	Data   map[string]any `json:"data,omitempty"`
 }
 
-// Account maps a company domain to the rep who owns it, for account-owner routing.
+// Account maps a company's domains (and optionally its normalized company name) to the rep who owns
+// it, for account-owner routing. Domain is the account's key and primary domain; Domains lists every
+// domain of the account, Domain first (an account written with Domain only has just that one).
 type Account struct {
-	Domain    string    `json:"domain"`
-	Name      string    `json:"name,omitempty"`
-	Owner     string    `json:"owner"`
-	UpdatedAt time.Time `json:"updatedAt"`
+	Domain  string   `json:"domain"`
+	Domains []string `json:"domains,omitempty"`
+	// CompanyKey is the normalized company name leads are matched by when no domain matches
+	// (internal/normalize.CompanyKey; "" matches nothing).
+	CompanyKey string    `json:"companyKey,omitempty"`
+	Name       string    `json:"name,omitempty"`
+	Owner      string    `json:"owner"`
+	UpdatedAt  time.Time `json:"updatedAt"`
 }
 
 // ListFilter selects leads; empty fields do not filter.

@@ -2,8 +2,8 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -12,34 +12,125 @@ import (
 	"github.com/leadops/leadops/internal/store"
 )
 
-// UpsertAccount creates or replaces the account of a domain.
+// UpsertAccount creates or replaces an account and claims its domains (a domain another account
+// had moves to this one).
 func (s *Store) UpsertAccount(ctx context.Context, a store.Account) error {
 	a, err := store.NormalizeAccount(a)
 	if err != nil {
 		return err
 	}
-	if _, err := s.pool.Exec(ctx, `INSERT INTO accounts (domain, name, owner, updated_at) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (domain) DO UPDATE SET name = excluded.name, owner = excluded.owner, updated_at = excluded.updated_at`,
-		a.Domain, a.Name, a.Owner, s.opts.Now()); err != nil {
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO accounts (domain, name, owner, company_key, updated_at) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (domain) DO UPDATE SET name = excluded.name, owner = excluded.owner,
+				company_key = excluded.company_key, updated_at = excluded.updated_at`,
+			a.Domain, a.Name, a.Owner, a.CompanyKey, s.opts.Now()); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM account_domains WHERE account = $1 AND NOT (domain = ANY($2))`, a.Domain, a.Domains); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO account_domains (domain, account) SELECT d, $2 FROM unnest($1::text[]) AS d
+			ON CONFLICT (domain) DO UPDATE SET account = excluded.account`, a.Domains, a.Domain)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("upsert account: %w", err)
 	}
 	return nil
 }
 
-// GetAccount returns the account of a domain.
+const accountColumns = `a.domain, a.name, a.owner, a.company_key, a.updated_at`
+
+// GetAccount returns the account one of whose domains is domain.
 func (s *Store) GetAccount(ctx context.Context, domain string) (*store.Account, error) {
-	var (
-		a  store.Account
-		at time.Time
-	)
-	err := s.pool.QueryRow(ctx, `SELECT domain, name, owner, updated_at FROM accounts WHERE domain = $1`,
-		strings.ToLower(strings.TrimSpace(domain))).Scan(&a.Domain, &a.Name, &a.Owner, &at)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, fmt.Errorf("get account %q: %w", domain, store.ErrNotFound)
-	}
+	as, err := s.queryAccounts(ctx, `SELECT `+accountColumns+` FROM account_domains d JOIN accounts a ON a.domain = d.account
+		WHERE d.domain = $1`, strings.ToLower(strings.TrimSpace(domain)))
 	if err != nil {
 		return nil, fmt.Errorf("get account %q: %w", domain, err)
 	}
-	a.UpdatedAt = at.UTC()
-	return &a, nil
+	if len(as) == 0 {
+		return nil, fmt.Errorf("get account %q: %w", domain, store.ErrNotFound)
+	}
+	return &as[0], nil
+}
+
+// FindAccounts returns the accounts owning any of domains or having any of companyKeys.
+func (s *Store) FindAccounts(ctx context.Context, domains, companyKeys []string) ([]store.Account, error) {
+	ds := make([]string, 0, len(domains))
+	for _, d := range domains {
+		ds = append(ds, strings.ToLower(strings.TrimSpace(d)))
+	}
+	keys := make([]string, 0, len(companyKeys))
+	for _, k := range companyKeys {
+		if k != "" {
+			keys = append(keys, k)
+		}
+	}
+	if len(ds) == 0 && len(keys) == 0 {
+		return nil, nil
+	}
+	as, err := s.queryAccounts(ctx, `SELECT `+accountColumns+` FROM accounts a
+		WHERE a.domain IN (SELECT account FROM account_domains WHERE domain = ANY($1))
+			OR (a.company_key <> '' AND a.company_key = ANY($2))
+		ORDER BY a.domain`, ds, keys)
+	if err != nil {
+		return nil, fmt.Errorf("find accounts: %w", err)
+	}
+	return as, nil
+}
+
+// queryAccounts reads accounts and then their domains (primary first, the others in order).
+func (s *Store) queryAccounts(ctx context.Context, q string, args ...any) ([]store.Account, error) {
+	rows, err := s.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		out  []store.Account
+		keys []string
+	)
+	for rows.Next() {
+		var (
+			a  store.Account
+			at time.Time
+		)
+		if err := rows.Scan(&a.Domain, &a.Name, &a.Owner, &a.CompanyKey, &at); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		a.UpdatedAt = at.UTC()
+		out = append(out, a)
+		keys = append(keys, a.Domain)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	rows, err = s.pool.Query(ctx, `SELECT account, domain FROM account_domains WHERE account = ANY($1)`, keys)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	extra := map[string][]string{}
+	for rows.Next() {
+		var acc, d string
+		if err := rows.Scan(&acc, &d); err != nil {
+			return nil, err
+		}
+		if d != acc {
+			extra[acc] = append(extra[acc], d)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i := range out {
+		ds := extra[out[i].Domain]
+		sort.Strings(ds)
+		out[i].Domains = append([]string{out[i].Domain}, ds...)
+	}
+	return out, nil
 }

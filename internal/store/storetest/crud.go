@@ -83,6 +83,7 @@ func testAccounts(t *testing.T, s store.Store) {
 	}
 	err = s.UpsertAccount(ctx(t), store.Account{Owner: "rep-3"})
 	wantErr(t, err, store.ErrInvalid)
+	testAccountMatching(t, s)
 }
 
 func testUpsertIdempotent(t *testing.T, s store.Store) {
