@@ -74,7 +74,32 @@ type LeadPolicySpec struct {
 	// +kubebuilder:default="168h"
 	// +optional
 	ComplianceWindow Duration `json:"complianceWindow,omitempty"`
+
+	// Duplicates says what routing does with a lead the store linked to an open lead with the same
+	// email (the lead's duplicateOf; open means new, qualified, routed, touched or accepted when the
+	// duplicate arrived). `Attach` (default): the duplicate is not routed; it stays linked to the
+	// original and leaves the queue as disqualified with reason "duplicate of <id>" (marketing can
+	// re-qualify it). `RouteToSameOwner`: routed to the original's owner when that owner is an
+	// available member with room of the team of the rule the lead matches, else routed normally.
+	// `Route`: routed like any lead (duplicate handling off). Each is recorded in the lead's audit
+	// log; a lead that fails the qualification gate is disqualified as usual.
+	// +kubebuilder:validation:Enum=Attach;RouteToSameOwner;Route
+	// +kubebuilder:default=Attach
+	// +optional
+	Duplicates DuplicateHandling `json:"duplicates,omitempty"`
 }
+
+// DuplicateHandling is what routing does with a duplicate lead.
+type DuplicateHandling string
+
+const (
+	// DuplicatesAttach links the duplicate to the original and does not route it.
+	DuplicatesAttach DuplicateHandling = "Attach"
+	// DuplicatesRouteToSameOwner routes the duplicate to the original's owner when possible.
+	DuplicatesRouteToSameOwner DuplicateHandling = "RouteToSameOwner"
+	// DuplicatesRoute routes duplicates like any other lead.
+	DuplicatesRoute DuplicateHandling = "Route"
+)
 
 // QualificationGate is the bar a lead must clear before it is handed off.
 type QualificationGate struct {

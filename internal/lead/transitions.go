@@ -265,6 +265,21 @@ func copyTime(t *time.Time) *time.Time {
 	return &c
 }
 
+// DuplicateReason is the reason AttachDuplicate records on a duplicate of the lead original.
+func DuplicateReason(original string) string { return "duplicate of open lead " + original }
+
+// AttachDuplicate records that policy attached a new lead to the open lead it duplicates
+// (l.DuplicateOf) instead of routing it (LeadPolicy spec.duplicates Attach). It takes the disqualify
+// edge like DisqualifyByPolicy, with the reason DuplicateReason: the lead leaves the routing queue
+// and goes back to marketing linked to its original, and nobody is on the clock for it; marketing
+// re-qualifies it (qualify) if the match was wrong. Only a new lead that is a duplicate.
+func AttachDuplicate(l Lead, policy string) (Lead, error) {
+	if err := required("duplicateOf", l.DuplicateOf); err != nil {
+		return l, err
+	}
+	return DisqualifyByPolicy(l, policy, DuplicateReason(l.DuplicateOf))
+}
+
 func required(field, v string) error {
 	if strings.TrimSpace(v) == "" {
 		return &FieldError{Path: field, Message: "required"}

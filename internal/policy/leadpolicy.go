@@ -98,7 +98,7 @@ func (cp *Compiled) RouterPolicy(p *leadopsv1.LeadPolicy) *router.Policy {
 		}
 		rp.Rules = append(rp.Rules, rule)
 	}
-	out := &router.Policy{Policy: rp, SLA: cp.SLA}
+	out := &router.Policy{Policy: rp, SLA: cp.SLA, Duplicates: string(p.Spec.Duplicates)}
 	if h := p.Spec.SLA; h != nil && h.OnBreach != nil {
 		out.OnBreach = router.OnBreach{Reassign: h.OnBreach.Reassign, MaxReassignments: int(h.OnBreach.MaxReassignments),
 			EscalateToManager: h.OnBreach.EscalateToManager}

@@ -27,6 +27,9 @@ type Policy struct {
 	// SLA is nil when the policy sets no deadlines.
 	SLA      *sla.Spec
 	OnBreach OnBreach
+	// Duplicates is spec.duplicates: DuplicatesAttach (also when empty), DuplicatesRouteToSameOwner
+	// or DuplicatesRoute.
+	Duplicates string
 }
 
 // OnBreach is what happens when a handoff misses its deadline.
