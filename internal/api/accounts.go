@@ -14,6 +14,12 @@ import (
 type AccountRequest struct {
 	Name  string `json:"name,omitempty"`
 	Owner string `json:"owner"`
+	// Domains are the account's other domains (the path's domain is always one); a lead matches the
+	// account by any of them or a subdomain.
+	Domains []string `json:"domains,omitempty"`
+	// CompanyName is the company name leads are matched by when no domain matches, stored as its
+	// normalized key ("ACME, Inc." → "acme").
+	CompanyName string `json:"companyName,omitempty"`
 }
 
 func (s *Server) upsertAccount(w http.ResponseWriter, r *http.Request) error {
@@ -23,8 +29,11 @@ func (s *Server) upsertAccount(w http.ResponseWriter, r *http.Request) error {
 	}
 	// Lower-cased like lead domains (store.LeadInput.Normalize), or account matching would miss.
 	a := store.Account{Domain: strings.ToLower(r.PathValue("domain")), Name: strings.TrimSpace(req.Name),
-		Owner: strings.TrimSpace(req.Owner), UpdatedAt: s.opts.Clock().UTC()}
-	if errs := validate.Account("", a); len(errs) > 0 {
+		Owner: strings.TrimSpace(req.Owner), UpdatedAt: s.opts.Clock().UTC(), CompanyKey: strings.TrimSpace(req.CompanyName)}
+	for _, d := range req.Domains {
+		a.Domains = append(a.Domains, strings.ToLower(strings.TrimSpace(d)))
+	}
+	if errs := append(validate.Account("", a), validate.AccountMatching("", a)...); len(errs) > 0 {
 		return invalid(errs)
 	}
 	if err := s.store.UpsertAccount(r.Context(), a); err != nil {

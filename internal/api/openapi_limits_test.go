@@ -96,6 +96,8 @@ func TestOpenAPILimitsMatchConstants(t *testing.T) {
 	acct := schemas["AccountRequest"].Properties
 	check("AccountRequest.name maxLength", acct["name"].MaxLength, validate.MaxShortText, "validate.MaxShortText")
 	check("AccountRequest.owner maxLength", acct["owner"].MaxLength, validate.MaxShortText, "validate.MaxShortText")
+	check("AccountRequest.companyName maxLength", acct["companyName"].MaxLength, validate.MaxShortText, "validate.MaxShortText")
+	check("AccountRequest.domains maxItems", acct["domains"].MaxItems, validate.MaxAccountDomains, "validate.MaxAccountDomains")
 }
 
 // TestLimitsWithinTheStore: what the API accepts in one request, the store accepts in one call.

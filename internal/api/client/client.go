@@ -110,10 +110,16 @@ func (c *Client) ListLeads(ctx context.Context, f store.ListFilter) (store.Page,
 	return p, err
 }
 
-// UpsertAccount maps a domain to its owner.
+// UpsertAccount maps an account's domains (and optionally its company name, a.CompanyKey) to its owner.
 func (c *Client) UpsertAccount(ctx context.Context, a store.Account) (*store.Account, error) {
 	var out *store.Account
-	_, err := c.do(ctx, http.MethodPut, "/v1/accounts/"+url.PathEscape(a.Domain), api.AccountRequest{Name: a.Name, Owner: a.Owner}, &out)
+	req := api.AccountRequest{Name: a.Name, Owner: a.Owner, CompanyName: a.CompanyKey}
+	for _, d := range a.Domains {
+		if d != a.Domain {
+			req.Domains = append(req.Domains, d)
+		}
+	}
+	_, err := c.do(ctx, http.MethodPut, "/v1/accounts/"+url.PathEscape(a.Domain), req, &out)
 	return out, err
 }
 
