@@ -33,7 +33,8 @@ func (s *Server) upsertLead(w http.ResponseWriter, r *http.Request) error {
 	if err := s.decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	if errs := validate.Lead("", in); len(errs) > 0 {
+	in, errs := validate.NormalizeLead("", in)
+	if len(errs) > 0 {
 		return invalid(errs)
 	}
 	l, created, err := s.store.UpsertLead(r.Context(), in, actorFrom(r.Context()))
@@ -62,10 +63,11 @@ func (s *Server) upsertLeads(w http.ResponseWriter, r *http.Request) error {
 	case len(req.Leads) > MaxBatchSize:
 		return invalid(fielderr.List{{Path: "leads", Message: fmt.Sprintf("holds %d leads, at most %d per batch", len(req.Leads), MaxBatchSize)}})
 	}
-	if errs := validate.Leads("leads", req.Leads); len(errs) > 0 {
+	ins, errs := validate.NormalizeLeads("leads", req.Leads)
+	if len(errs) > 0 {
 		return invalid(errs)
 	}
-	ls, err := s.store.UpsertLeads(r.Context(), req.Leads, actorFrom(r.Context()))
+	ls, err := s.store.UpsertLeads(r.Context(), ins, actorFrom(r.Context()))
 	if err != nil {
 		return err
 	}

@@ -11,8 +11,8 @@ import (
 
 // Fields are the lead fields a column can be mapped to, named as in the HTTP API's JSON. A column can
 // also be mapped to "attributes.<key>" to land in the lead's free-form attributes.
-var Fields = []string{"externalId", "email", "name", "company", "domain", "country", "industry",
-	"employees", "source", "campaign", "score"}
+var Fields = []string{"externalId", "email", "name", "company", "domain", "country", "phone",
+	"industry", "employees", "source", "campaign", "score"}
 
 const attributePrefix = "attributes."
 

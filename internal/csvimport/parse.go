@@ -133,7 +133,13 @@ func Parse(rd io.Reader, m Mapping) (*Result, error) {
 	for i, row := range res.Rows {
 		inputs[i] = row.Lead
 	}
-	for _, fe := range validate.Leads("rows", inputs) {
+	// The same ingest normalization as the API (validate.NormalizeLeads): rows are stored as
+	// normalized, with what the file said kept in each lead's Original.
+	normalized, errs := validate.NormalizeLeads("rows", inputs)
+	for i := range res.Rows {
+		res.Rows[i].Lead = normalized[i]
+	}
+	for _, fe := range errs {
 		res.Problems = append(res.Problems, res.problemFor(fe, cols, header))
 	}
 	sort.SliceStable(res.Problems, func(i, j int) bool { return res.Problems[i].Line < res.Problems[j].Line })
@@ -191,6 +197,7 @@ func convert(rec, header []string, cols map[string]int, line int) (store.LeadInp
 	in.Company = cell("company")
 	in.Domain = cell("domain")
 	in.Country = cell("country")
+	in.Phone = cell("phone")
 	in.Industry = cell("industry")
 	in.Employees = number("employees")
 	in.Source = cell("source")

@@ -81,7 +81,7 @@ func TestParseFileErrors(t *testing.T) {
 	}{
 		{"empty file", "", "", "the file is empty"},
 		{"mapped column missing", "externalId,Mail\nL1,a@b.co\n", "email=E-Mail", `the file has no column "E-Mail"`},
-		{"unknown field", "externalId\nL1\n", "phone=Phone", `unknown lead field "phone"`},
+		{"unknown field", "externalId\nL1\n", "fax=Fax", `unknown lead field "fax"`},
 		{"no external id column", "Mail\na@b.co\n", "email=Mail", "no column holds the external id"},
 		{"ambiguous column", "externalId,Mail,Mail\nL1,a,b\n", "email=Mail", `more than one column "Mail"`},
 	} {

@@ -43,9 +43,17 @@ type Lead struct {
 	Industry  string `json:"industry,omitempty"`
 	Employees int64  `json:"employees,omitempty"`
 
+	// Phone is in E.164 form ("+4930123456"), normalized at ingest.
+	Phone string `json:"phone,omitempty"`
+
 	Source   string `json:"source,omitempty"`
 	Campaign string `json:"campaign,omitempty"`
 	Score    int64  `json:"score"`
+
+	// Original holds, for every field that normalization at ingest changed (email, domain, country,
+	// phone), the value as the source sent it ("" for a domain derived from the email), so nothing
+	// the source sent is lost. It describes the latest upsert of the lead.
+	Original map[string]string `json:"original,omitempty"`
 
 	// Attributes are free-form fields a marketing tool sends along; routing rules read them as a map.
 	Attributes map[string]any `json:"attributes,omitempty"`

@@ -1,12 +1,14 @@
 package normalize
 
 import (
-	"fmt"
+	"errors"
 	"strconv"
 	"strings"
 
 	"github.com/biter777/countries"
 )
+
+var errUnknownCountry = errors.New("unknown country (expected an ISO 3166-1 code like DE or DEU, or a country name like Germany)")
 
 // Country returns the ISO 3166-1 alpha-2 code of s, which may be an alpha-2
 // or alpha-3 code, an ISO numeric code, an English name or a common spelling
@@ -18,7 +20,7 @@ import (
 func Country(s string) (string, error) {
 	t := strings.TrimSpace(s)
 	if t == "" {
-		return "", fmt.Errorf("empty country")
+		return "", errors.New("empty country")
 	}
 	var c countries.CountryCode
 	if n, err := strconv.Atoi(t); err == nil {
@@ -27,11 +29,11 @@ func Country(s string) (string, error) {
 		c = countries.ByName(t)
 	}
 	if c == countries.Unknown || !c.IsValid() {
-		return "", fmt.Errorf("unknown country %q (want an ISO 3166-1 code or an English country name)", t)
+		return "", errUnknownCountry
 	}
 	a2 := c.Alpha2()
 	if len(a2) != 2 {
-		return "", fmt.Errorf("unknown country %q (want an ISO 3166-1 code or an English country name)", t)
+		return "", errUnknownCountry
 	}
 	return a2, nil
 }

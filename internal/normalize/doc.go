@@ -6,8 +6,10 @@
 //
 // Every function is pure (no I/O, no clock, no global state beyond the
 // embedded tables), safe for concurrent use, and returns an error that says
-// why a value was refused without naming the field: the caller knows the
-// field path and prefixes it ("phone: not a phone number for region DE").
+// why a value was refused without naming the field (the caller knows the
+// field path and prefixes it: "phone: not a phone number for region DE") and
+// without quoting the value (values can be personal data, and messages end up
+// in logs and terminals).
 //
 // The tables come from maintained sources rather than hand-written rules:
 // the Public Suffix List (golang.org/x/net/publicsuffix), ISO 3166-1 with

@@ -2,7 +2,6 @@ package normalize
 
 import (
 	"errors"
-	"fmt"
 	"net/netip"
 	"strings"
 
@@ -37,18 +36,18 @@ func Domain(s string) (string, error) {
 		host = host[i+1:]
 	}
 	if strings.HasPrefix(host, "[") {
-		return "", fmt.Errorf("%q is an IP address, not a domain", strings.TrimSpace(s))
+		return "", errors.New("an IP address, not a domain")
 	}
 	if i := strings.LastIndexByte(host, ':'); i >= 0 {
 		host = host[:i]
 	}
 	ascii, err := asciiHost(host)
 	if err != nil {
-		return "", fmt.Errorf("%q: %v", strings.TrimSpace(s), err)
+		return "", err
 	}
 	reg, err := publicsuffix.EffectiveTLDPlusOne(ascii)
 	if err != nil {
-		return "", fmt.Errorf("%q is a public suffix, not a registrable domain", ascii)
+		return "", errors.New("a public suffix (like co.uk), not a registrable domain")
 	}
 	return reg, nil
 }

@@ -19,20 +19,20 @@ func Email(s string) (string, error) {
 	// and means the same domain.
 	s = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(s)), ".")
 	if s == "" {
-		return "", errors.New("empty email address")
+		return "", errors.New("not a valid email address: empty")
 	}
 	addr, err := mail.ParseAddress(s)
 	if err != nil {
-		return "", fmt.Errorf("not an email address: %s", strings.TrimPrefix(err.Error(), "mail: "))
+		return "", fmt.Errorf("not a valid email address: %s", strings.TrimPrefix(err.Error(), "mail: "))
 	}
 	if addr.Name != "" || addr.Address != s {
-		return "", errors.New("not a bare email address (a display name or angle brackets are not allowed)")
+		return "", errors.New("not a valid email address: a bare address like name@example.com has no display name or angle brackets")
 	}
 	at := strings.LastIndexByte(s, '@')
 	local, host := s[:at], s[at+1:]
 	ascii, err := asciiHost(host)
 	if err != nil {
-		return "", fmt.Errorf("email domain %q: %v", host, err)
+		return "", fmt.Errorf("not a valid email address: the domain part is %v", err)
 	}
 	return local + "@" + ascii, nil
 }

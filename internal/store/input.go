@@ -47,7 +47,7 @@ func (in *LeadInput) textFields() []textField {
 	return []textField{
 		{"externalId", &in.ExternalID}, {"email", &in.Email}, {"name", &in.Name}, {"company", &in.Company},
 		{"domain", &in.Domain}, {"country", &in.Country}, {"industry", &in.Industry},
-		{"source", &in.Source}, {"campaign", &in.Campaign},
+		{"source", &in.Source}, {"campaign", &in.Campaign}, {"phone", &in.Phone},
 	}
 }
 
@@ -78,6 +78,11 @@ func (in LeadInput) Validate() error {
 	}
 	if in.Employees < 0 {
 		return &FieldError{Path: "employees", Message: "must not be negative"}
+	}
+	for k, v := range in.Original {
+		if k == "" || len(k) > MaxTextLength || len(v) > MaxEmailLength || !utf8.ValidString(k) || !utf8.ValidString(v) {
+			return &FieldError{Path: "original", Message: "keys must be field names and values at most 320 bytes of UTF-8"}
+		}
 	}
 	if in.Attributes != nil {
 		b, err := json.Marshal(in.Attributes)

@@ -25,6 +25,11 @@ type LeadInput struct {
 	Campaign   string         `json:"campaign,omitempty"`
 	Score      int64          `json:"score,omitempty"`
 	Attributes map[string]any `json:"attributes,omitempty"`
+	// Phone is the lead's phone number; ingest (internal/validate.NormalizeLead) turns it into E.164.
+	Phone string `json:"phone,omitempty"`
+	// Original maps each field that ingest normalization changed to the value as the source sent
+	// it; see lead.Lead.Original.
+	Original map[string]string `json:"original,omitempty"`
 }
 
 // ActivityKind is something a rep (or the controller) does to a lead. The lifecycle rules live in

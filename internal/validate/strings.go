@@ -1,7 +1,6 @@
 package validate
 
 import (
-	"net/mail"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -49,19 +48,11 @@ func (c *collector) text(field, v string, max int, required bool) {
 	}
 }
 
-// email checks a bare address (no display name, no angle brackets).
-func (c *collector) email(field, v string) {
-	if v == "" {
-		return
-	}
-	if len(v) > MaxEmailLength {
-		c.add(field, "is too long (%d bytes, at most %d)", len(v), MaxEmailLength)
-		return
-	}
-	addr, err := mail.ParseAddress(v)
-	if err != nil || addr.Address != v || addr.Name != "" || !strings.Contains(v[strings.LastIndexByte(v, '@')+1:], ".") {
-		c.add(field, "is not a valid email address (expected a bare address like name@example.com)")
-	}
+// textOK checks a non-empty free-text field like text and reports whether it passed.
+func (c *collector) textOK(field, v string, max int) bool {
+	n := len(c.errs)
+	c.text(field, v, max, false)
+	return len(c.errs) == n
 }
 
 // domain checks a DNS name in lower case without scheme, path or trailing dot: account matching compares

@@ -16,3 +16,14 @@ type collector struct {
 func (c *collector) add(field, format string, args ...any) {
 	c.errs = append(c.errs, *fielderr.New(fielderr.Join(c.prefix, field), format, args...))
 }
+
+// has reports whether a problem was already recorded for field.
+func (c *collector) has(field string) bool {
+	p := fielderr.Join(c.prefix, field)
+	for _, e := range c.errs {
+		if e.Path == p {
+			return true
+		}
+	}
+	return false
+}

@@ -29,7 +29,14 @@ func TestLead(t *testing.T) {
 		{"overlong company", func(in *store.LeadInput) { in.Company = strings.Repeat("x", MaxShortText+1) }, "company"},
 		{"control character", func(in *store.LeadInput) { in.Name = "a\x00b" }, "name"},
 		{"invalid utf-8", func(in *store.LeadInput) { in.Campaign = "\xff" }, "campaign"},
-		{"domain with scheme", func(in *store.LeadInput) { in.Domain = "https://example.com" }, "domain"},
+		{"domain with scheme is reduced", func(in *store.LeadInput) { in.Domain = "https://www.example.com/x" }, ""},
+		{"public suffix as domain", func(in *store.LeadInput) { in.Domain = "co.uk" }, "domain"},
+		{"unknown country", func(in *store.LeadInput) { in.Country = "Atlantis" }, "country"},
+		{"country name", func(in *store.LeadInput) { in.Country = "Germany" }, ""},
+		{"national phone in the lead's country", func(in *store.LeadInput) { in.Country, in.Phone = "DE", "030 1234567" }, ""},
+		{"national phone without a country", func(in *store.LeadInput) { in.Phone = "030 1234567" }, "phone"},
+		{"not a phone number", func(in *store.LeadInput) { in.Country, in.Phone = "US", "12" }, "phone"},
+		{"unknown original key", func(in *store.LeadInput) { in.Original = map[string]string{"score": "9"} }, "original"},
 		{"single-label domain", func(in *store.LeadInput) { in.Domain = "example" }, "domain"},
 		{"empty attribute key", func(in *store.LeadInput) { in.Attributes = map[string]any{"": 1} }, "attributes"},
 	} {
@@ -62,7 +69,7 @@ func TestLeadsFindsDuplicatesAndEveryItem(t *testing.T) {
 		"leads[1].score: must be between 0 and 1000",
 		"leads[2].externalId: repeats the external id of leads[0]",
 		"leads[3].externalId: is required",
-		"leads[3].email: is not a valid email address (expected a bare address like name@example.com)",
+		"leads[3].email: is not a valid email address: missing '@' or angle-addr",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

@@ -21,18 +21,19 @@ const upsertSet = ` ON CONFLICT (external_id) DO UPDATE SET email = excluded.ema
 	company = excluded.company, domain = excluded.domain, country = excluded.country,
 	industry = excluded.industry, employees = excluded.employees, source = excluded.source,
 	campaign = excluded.campaign, score = excluded.score, attributes = excluded.attributes,
+	phone = excluded.phone, original = excluded.original,
 	updated_at = excluded.updated_at, version = leads.version + 1, change_seq = nextval('lead_change_seq')
 WHERE (leads.email, leads.name, leads.company, leads.domain, leads.country, leads.industry,
-	leads.employees, leads.source, leads.campaign, leads.score, leads.attributes)
+	leads.employees, leads.source, leads.campaign, leads.score, leads.attributes, leads.phone, leads.original)
 	IS DISTINCT FROM (excluded.email, excluded.name, excluded.company, excluded.domain,
 	excluded.country, excluded.industry, excluded.employees, excluded.source, excluded.campaign,
-	excluded.score, excluded.attributes)`
+	excluded.score, excluded.attributes, excluded.phone, excluded.original)`
 
 const insertColumns = `(id, external_id, email, name, company, domain, country, industry, employees,
-	source, campaign, score, attributes, stage, created_at, updated_at, version, duplicate_of)`
+	source, campaign, score, attributes, stage, created_at, updated_at, version, duplicate_of, phone, original)`
 
 const upsertSQL = `INSERT INTO leads ` + insertColumns + `
-VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, 'new', $14, $14, 1, $15)` + upsertSet +
+VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, 'new', $14, $14, 1, $15, $16, $17::jsonb)` + upsertSet +
 	` RETURNING ` + leadColumns
 
 // upsertBatchSQL is the same upsert for a whole batch in one statement: the rows travel as one
@@ -41,11 +42,13 @@ VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, 'ne
 // created lead is exactly its input, so only updated and unchanged leads are read back.
 const upsertBatchSQL = `INSERT INTO leads ` + insertColumns + `
 SELECT u.id, u.external_id, u.email, u.name, u.company, u.domain, u.country, u.industry, u.employees,
-	u.source, u.campaign, u.score, u.attributes::jsonb, 'new', $14, $14, 1, u.duplicate_of
+	u.source, u.campaign, u.score, u.attributes::jsonb, 'new', $14, $14, 1, u.duplicate_of, u.phone,
+	u.original::jsonb
 FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-	$8::text[], $9::bigint[], $10::text[], $11::text[], $12::bigint[], $13::text[], $15::text[])
+	$8::text[], $9::bigint[], $10::text[], $11::text[], $12::bigint[], $13::text[], $15::text[],
+	$16::text[], $17::text[])
 	AS u(id, external_id, email, name, company, domain, country, industry, employees, source,
-	campaign, score, attributes, duplicate_of)` + upsertSet + ` RETURNING id::text`
+	campaign, score, attributes, duplicate_of, phone, original)` + upsertSet + ` RETURNING id::text`
 
 // UpsertLead creates or updates one lead by external id.
 func (s *Store) UpsertLead(ctx context.Context, in store.LeadInput, actor string) (*lead.Lead, bool, error) {
@@ -71,7 +74,7 @@ func (s *Store) UpsertLead(ctx context.Context, in store.LeadInput, actor string
 		}
 		l, err := scanLead(tx.QueryRow(ctx, upsertSQL, nl.ID, nullString(in.ExternalID), in.Email, in.Name,
 			in.Company, in.Domain, in.Country, in.Industry, in.Employees, in.Source, in.Campaign, in.Score,
-			attrs, now, open[in.Email]))
+			attrs, now, open[in.Email], in.Phone, core.OriginalJSON(in.Original)))
 		if errors.Is(err, pgx.ErrNoRows) {
 			// Known external id, nothing differs: idempotent, nothing to record or announce.
 			out, err = scanLead(tx.QueryRow(ctx, `SELECT `+leadColumns+` FROM leads WHERE external_id = $1`, in.ExternalID))
@@ -112,6 +115,7 @@ func (s *Store) UpsertLeads(ctx context.Context, in []store.LeadInput, actor str
 		emails, names, companies, domains, countries, industries = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		employees, scores                                        = make([]int64, n), make([]int64, n)
 		sources, campaigns, attrs                                = make([]string, n), make([]string, n), make([]string, n)
+		phones, originals                                        = make([]string, n), make([]string, n)
 		pos                                                      = make(map[string]int, n) // new id → input position
 		byExt                                                    = make(map[string]int, n)
 	)
@@ -126,6 +130,7 @@ func (s *Store) UpsertLeads(ctx context.Context, in []store.LeadInput, actor str
 		emails[i], names[i], companies[i], domains[i] = it.Email, it.Name, it.Company, it.Domain
 		countries[i], industries[i], employees[i] = it.Country, it.Industry, it.Employees
 		sources[i], campaigns[i], scores[i] = it.Source, it.Campaign, it.Score
+		phones[i], originals[i] = it.Phone, core.OriginalJSON(it.Original)
 		if attrs[i], err = it.AttributesJSON(); err != nil {
 			return nil, &store.ItemError{Index: i, Err: err}
 		}
@@ -137,7 +142,7 @@ func (s *Store) UpsertLeads(ctx context.Context, in []store.LeadInput, actor str
 			return err
 		}
 		rows, err := tx.Query(ctx, upsertBatchSQL, ids, exts, emails, names, companies, domains,
-			countries, industries, employees, sources, campaigns, scores, attrs, now, dupOf)
+			countries, industries, employees, sources, campaigns, scores, attrs, now, dupOf, phones, originals)
 		if err != nil {
 			return err
 		}

@@ -17,7 +17,7 @@ const leadColumns = `id::text, coalesce(external_id, ''), email, name, company, 
 	reassignment_count, created_at, updated_at, qualified_at, routed_at, touched_at, accepted_at,
 	rejected_at, closed_at, first_touch_due, acceptance_due, rule, first_touch_warn, acceptance_warn,
 	first_touch_breached_at, acceptance_breached_at, breach_count, last_breach_at, previous_owners::text,
-	version, duplicate_of`
+	version, duplicate_of, phone, original::text`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -27,17 +27,21 @@ func scanLead(row scanner) (*lead.Lead, error) {
 		attrs string
 		stage string
 		prev  string
+		orig  string
 	)
 	err := row.Scan(&l.ID, &l.ExternalID, &l.Email, &l.Name, &l.Company, &l.Domain, &l.Country,
 		&l.Industry, &l.Employees, &l.Source, &l.Campaign, &l.Score, &attrs, &stage, &l.Owner, &l.Team,
 		&l.Policy, &l.Reason, &l.Amount, &l.ReassignmentCount, &l.CreatedAt, &l.UpdatedAt,
 		&l.QualifiedAt, &l.RoutedAt, &l.TouchedAt, &l.AcceptedAt, &l.RejectedAt, &l.ClosedAt,
 		&l.FirstTouchDue, &l.AcceptanceDue, &l.Rule, &l.FirstTouchWarn, &l.AcceptanceWarn,
-		&l.FirstTouchBreachedAt, &l.AcceptanceBreachedAt, &l.BreachCount, &l.LastBreachAt, &prev, &l.Version, &l.DuplicateOf)
+		&l.FirstTouchBreachedAt, &l.AcceptanceBreachedAt, &l.BreachCount, &l.LastBreachAt, &prev, &l.Version, &l.DuplicateOf, &l.Phone, &orig)
 	if err != nil {
 		return nil, err
 	}
 	l.Stage = lead.Stage(stage)
+	if l.Original, err = core.ParseOriginal(orig); err != nil {
+		return nil, fmt.Errorf("lead %s: %w", l.ID, err)
+	}
 	if attrs != "" && attrs != "{}" {
 		if err := json.Unmarshal([]byte(attrs), &l.Attributes); err != nil {
 			return nil, fmt.Errorf("lead %s: attributes: %w", l.ID, err)

@@ -17,19 +17,22 @@ import (
 // differs, so that repeating an input bumps nothing. ON CONFLICT (not read-then-insert) keeps two
 // concurrent writers of one external id from creating two leads.
 const upsertSQL = `INSERT INTO leads (id, external_id, email, name, company, domain, country, industry,
-	employees, source, campaign, score, attributes, stage, created_at, updated_at, version, duplicate_of)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, 1, ?)
+	employees, source, campaign, score, attributes, stage, created_at, updated_at, version, duplicate_of,
+	phone, original)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, 1, ?, ?, ?)
 ON CONFLICT (external_id) DO UPDATE SET email = excluded.email, name = excluded.name,
 	company = excluded.company, domain = excluded.domain, country = excluded.country,
 	industry = excluded.industry, employees = excluded.employees, source = excluded.source,
 	campaign = excluded.campaign, score = excluded.score, attributes = excluded.attributes,
+	phone = excluded.phone, original = excluded.original,
 	updated_at = excluded.updated_at, version = leads.version + 1
 WHERE leads.email IS NOT excluded.email OR leads.name IS NOT excluded.name
 	OR leads.company IS NOT excluded.company OR leads.domain IS NOT excluded.domain
 	OR leads.country IS NOT excluded.country OR leads.industry IS NOT excluded.industry
 	OR leads.employees IS NOT excluded.employees OR leads.source IS NOT excluded.source
 	OR leads.campaign IS NOT excluded.campaign OR leads.score IS NOT excluded.score
-	OR leads.attributes IS NOT excluded.attributes
+	OR leads.attributes IS NOT excluded.attributes OR leads.phone IS NOT excluded.phone
+	OR leads.original IS NOT excluded.original
 RETURNING ` + leadColumns
 
 // UpsertLead creates or updates one lead by external id.
@@ -120,7 +123,7 @@ func upsertOne(ctx context.Context, tx *sql.Tx, stmt *sql.Stmt, in store.LeadInp
 	}
 	l, err = scanLead(stmt.QueryRowContext(ctx, nl.ID, nullString(in.ExternalID), in.Email, in.Name,
 		in.Company, in.Domain, in.Country, in.Industry, in.Employees, in.Source, in.Campaign, in.Score,
-		attrs, now.UnixMicro(), now.UnixMicro(), dupOf))
+		attrs, now.UnixMicro(), now.UnixMicro(), dupOf, in.Phone, core.OriginalJSON(in.Original)))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		// The external id exists and nothing differs: idempotent, nothing to record.

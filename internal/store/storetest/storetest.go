@@ -48,6 +48,7 @@ func Run(t *testing.T, newStore NewStore) {
 	tests = append(tests, goalTests...)
 	tests = append(tests, replayTests...)
 	tests = append(tests, duplicateTests...)
+	tests = append(tests, normalizedTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.fn(t, newStore(t))

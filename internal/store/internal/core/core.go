@@ -261,13 +261,35 @@ func DecisionsInput(ds []store.Decision) ([]string, error) {
 	return ids, nil
 }
 
+// OriginalJSON renders a lead's original record for storage: canonical (sorted keys), "{}" when
+// empty, so equal inputs give equal bytes and a repeated upsert changes nothing.
+func OriginalJSON(m map[string]string) string {
+	if len(m) == 0 {
+		return "{}"
+	}
+	b, _ := json.Marshal(m) // a map of strings always marshals
+	return string(b)
+}
+
+// ParseOriginal reads what OriginalJSON wrote.
+func ParseOriginal(s string) (map[string]string, error) {
+	if s == "" || s == "{}" {
+		return nil, nil
+	}
+	var m map[string]string
+	if err := json.Unmarshal([]byte(s), &m); err != nil {
+		return nil, fmt.Errorf("original: %w", err)
+	}
+	return m, nil
+}
+
 // NewLead builds the row for an input that creates a lead.
 func NewLead(in store.LeadInput, now time.Time) *lead.Lead {
 	return &lead.Lead{
 		ID: NewID(), ExternalID: in.ExternalID, Email: in.Email, Name: in.Name, Company: in.Company,
 		Domain: in.Domain, Country: in.Country, Industry: in.Industry, Employees: in.Employees,
 		Source: in.Source, Campaign: in.Campaign, Score: in.Score, Attributes: in.Attributes,
-		Stage: lead.StageNew, CreatedAt: now, UpdatedAt: now, Version: 1,
+		Phone: in.Phone, Original: in.Original, Stage: lead.StageNew, CreatedAt: now, UpdatedAt: now, Version: 1,
 	}
 }
 
