@@ -55,6 +55,10 @@ type Backend interface {
 	// indexed lookup of each), each once, ordered by domain; the candidates of internal/accountmatch.
 	FindAccounts(ctx context.Context, domains, companyKeys []string) ([]Account, error)
 
+	// DataQuality counts, per source, the leads q selects and how many miss each of
+	// DataQualityFields; sources by volume, largest first (ties by name).
+	DataQuality(ctx context.Context, q DataQualityQuery) ([]SourceQuality, error)
+
 	// Routing queue: the leads awaiting a decision, the load on each rep, the history that round
 	// robin and weighted shares resume from, and the decisions themselves.
 
