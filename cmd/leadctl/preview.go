@@ -155,7 +155,7 @@ func runPreview(ctx context.Context, e env, c *conn, args []string) int {
 	if ns == "" {
 		ns, _ = kubeNamespace(e)
 	}
-	prop, err := loadProposal(o.files, e.stdin, ns)
+	prop, err := loadProposal(ctx, o.files, e.stdin, ns)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "leadctl preview: the proposal: %v\n", err)
 		return exitError

@@ -343,44 +343,33 @@ func validateInputs(ctx context.Context, inputs []input, o validateOptions, look
 	rep := &report{Files: len(inputs)}
 	var objects []*object
 	seen := map[string]*object{}
-	for _, in := range inputs {
-		docs, err := splitDocuments(in.name, in.data)
-		if err != nil {
-			rep.add(diagnostic{File: in.name, Line: 1, Column: 1, Severity: sevError, Check: checkSyntax, Message: err.Error()})
+	objs, diags, skipped := admitInputs(ctx, set, inputs, o.namespace)
+	rep.add(diags...)
+	rep.Skipped += skipped
+	for _, obj := range objs {
+		rep.Objects++
+		id := obj.gvk.Kind + " " + obj.key()
+		if first, dup := seen[id]; dup {
+			where := fmt.Sprintf("%s:%d", first.doc.file, first.doc.line)
+			if first.doc.file == obj.doc.file {
+				where = fmt.Sprintf("line %d", first.doc.line)
+			}
+			rep.add(obj.diag("metadata.name", sevError, checkSet, fmt.Sprintf("%s %s is defined twice; the other one starts at %s",
+				obj.gvk.Kind, obj.key(), where)))
 			continue
 		}
-		for _, doc := range docs {
-			u, probs := doc.parse()
-			if len(probs) > 0 {
-				rep.add(probs...)
-				continue
-			}
-			obj, probs := admit(ctx, set, doc, u, o.namespace)
-			rep.add(probs...)
-			if obj == nil {
-				if len(probs) == 0 {
-					rep.Skipped++
-				}
-				continue
-			}
-			rep.Objects++
-			id := obj.gvk.Kind + " " + obj.key()
-			if first, dup := seen[id]; dup {
-				where := fmt.Sprintf("%s:%d", first.doc.file, first.doc.line)
-				if first.doc.file == obj.doc.file {
-					where = fmt.Sprintf("line %d", first.doc.line)
-				}
-				rep.add(obj.diag("metadata.name", sevError, checkSet, fmt.Sprintf("%s %s is defined twice; the other one starts at %s",
-					obj.gvk.Kind, obj.key(), where)))
-				continue
-			}
-			seen[id] = obj
-			objects = append(objects, obj)
-		}
+		seen[id] = obj
+		objects = append(objects, obj)
 	}
 	rep.add(checkObjects(ctx, objects, o, lookup)...)
-	sort.SliceStable(rep.Diagnostics, func(i, j int) bool {
-		a, b := rep.Diagnostics[i], rep.Diagnostics[j]
+	sortDiagnostics(rep.Diagnostics)
+	return rep, nil
+}
+
+// sortDiagnostics puts diagnostics in file, line and column order.
+func sortDiagnostics(ds []diagnostic) {
+	sort.SliceStable(ds, func(i, j int) bool {
+		a, b := ds[i], ds[j]
 		if a.File != b.File {
 			return a.File < b.File
 		}
@@ -389,7 +378,6 @@ func validateInputs(ctx context.Context, inputs []input, o validateOptions, look
 		}
 		return a.Column < b.Column
 	})
-	return rep, nil
 }
 
 // admit applies the CRDs to one document, as the API server does on `kubectl apply`. It returns nil
