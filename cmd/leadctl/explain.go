@@ -145,6 +145,12 @@ func (x *explainer) story(l *lead.Lead, events []store.AuditEvent) {
 		from = append(from, "country "+l.Country)
 	}
 	x.para(2, "It came in with "+strings.Join(from, ", ")+".")
+	if l.DuplicateOf != "" {
+		x.para(2, "It is a duplicate of lead "+l.DuplicateOf+": it arrived with the same email while that lead was open (leadctl explain "+l.DuplicateOf+").")
+	}
+	if n := countEvents(events, lead.EventDuplicateAttached); n > 0 {
+		x.para(2, fmt.Sprintf("%d later %s of the same person %s linked to it as %s.", n, plural(n, "lead", "leads"), plural(n, "was", "were"), plural(n, "a duplicate", "duplicates")))
+	}
 
 	fmt.Fprintln(x.w, "\nStory")
 	if len(events) == 0 {
@@ -251,6 +257,16 @@ func (x *explainer) sentence(ev store.AuditEvent, handedAt time.Time, handedTo s
 			s += ": " + ev.Reason
 		}
 		s += "."
+	case lead.EventDuplicate:
+		s = fmt.Sprintf("The store linked it to open lead %s, which has the same email: it is a duplicate.", dataStr(ev, "duplicateOf"))
+	case lead.EventDuplicateAttached:
+		s = fmt.Sprintf("Lead %s arrived with the same email", dataStr(ev, "duplicate"))
+		if src := dataStr(ev, "source"); src != "" {
+			s += " from " + src
+		}
+		s += " and was linked to this one as a duplicate."
+	case lead.EventDuplicateHandled:
+		s = fmt.Sprintf("Policy %s handles duplicates with %s: %s.", pol, firstNonEmpty(dataStr(ev, "mode"), "?"), strings.TrimSuffix(ev.Reason, "."))
 	default:
 		s = describe(ev) + "."
 	}

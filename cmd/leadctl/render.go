@@ -67,6 +67,9 @@ func stageSentence(l *lead.Lead, events []store.AuditEvent) string {
 func disqualifiedBy(l *lead.Lead, events []store.AuditEvent) string {
 	for i := len(events) - 1; i >= 0; i-- {
 		ev := events[i]
+		if ev.Type == lead.EventDuplicateHandled && ev.Data["mode"] == "Attach" && l.Stage == lead.StageDisqualified {
+			return "as a duplicate by policy " + firstNonEmpty(fmt.Sprint(ev.Data["policy"]), l.Policy) + " (spec.duplicates Attach)"
+		}
 		if ev.Type != lead.EventDisqualified {
 			continue
 		}
@@ -131,6 +134,12 @@ func renderLead(w io.Writer, l *lead.Lead, events []store.AuditEvent, now time.T
 	}
 	line("Owner", owner)
 	line("Handoff rules", l.Policy)
+	if l.DuplicateOf != "" {
+		line("Duplicate of", l.DuplicateOf+" (same email as that open lead when this one arrived)")
+	}
+	if n := countEvents(events, lead.EventDuplicateAttached); n > 0 {
+		line("Duplicates", fmt.Sprintf("%d later %s of the same person linked to this one", n, plural(n, "lead", "leads")))
+	}
 	if l.ReassignmentCount > 0 {
 		line("Reassigned", fmt.Sprintf("%d %s", l.ReassignmentCount, plural(l.ReassignmentCount, "time", "times")))
 	}
@@ -240,6 +249,15 @@ func describe(ev store.AuditEvent) string {
 		}
 	case lead.EventEscalated:
 		s = "escalated to the manager"
+	case lead.EventDuplicate:
+		s = "linked as a duplicate of lead " + str("duplicateOf")
+	case lead.EventDuplicateAttached:
+		s = "a duplicate arrived: lead " + str("duplicate")
+		if src := str("source"); src != "" {
+			s += " from " + src
+		}
+	case lead.EventDuplicateHandled:
+		s = "duplicate handled (" + firstNonEmpty(str("mode"), "?") + ")"
 	default:
 		s = who + ": " + strings.ReplaceAll(ev.Type, "_", " ")
 	}
@@ -268,4 +286,15 @@ func money(f float64) string {
 		fmt.Fprintf(&b, ".%02d", cents)
 	}
 	return b.String()
+}
+
+// countEvents counts the audit entries of one type.
+func countEvents(events []store.AuditEvent, typ string) int {
+	n := 0
+	for _, ev := range events {
+		if ev.Type == typ {
+			n++
+		}
+	}
+	return n
 }

@@ -16,7 +16,8 @@ import (
 )
 
 const scorecardHelp = `Marketing's and sales' shared numbers for a period on one page: per team, per source and per
-campaign the leads, MQLs, leads handed off to sales, accepted and rejected (with the top rejection
+campaign the leads (and among them the duplicates: leads the store linked to an open lead with
+the same email), MQLs, leads handed off to sales, accepted and rejected (with the top rejection
 reasons), median and 90th-percentile time to first touch, SLA compliance, won deals, revenue and
 lead-to-won conversion; and every TeamGoal's progress and pace.
 
@@ -218,10 +219,10 @@ func orDash(s string) string {
 	return s
 }
 
-var rowHeader = []string{"LEADS", "MQLS", "HANDED OFF", "ACCEPTED", "REJECTED", "TTFT MEDIAN", "TTFT P90", "SLA MET", "WON", "REVENUE", "WON/HANDED OFF"}
+var rowHeader = []string{"LEADS", "DUPLICATES", "MQLS", "HANDED OFF", "ACCEPTED", "REJECTED", "TTFT MEDIAN", "TTFT P90", "SLA MET", "WON", "REVENUE", "WON/HANDED OFF"}
 
 func rowCells(r Row) []string {
-	return []string{countCell(r.Leads), countCell(r.MQLs), countCell(r.HandedOff), countCell(r.Accepted), countCell(r.Rejected),
+	return []string{countCell(r.Leads), countCell(r.Duplicates), countCell(r.MQLs), countCell(r.HandedOff), countCell(r.Accepted), countCell(r.Rejected),
 		orDash(secondsCell(r.MedianTimeToFirstTouch)), orDash(secondsCell(r.P90TimeToFirstTouch)), orDash(percentCell(r.SLACompliance)),
 		countCell(r.WonDeals), money(r.Revenue), orDash(percentCell(r.Conversion))}
 }
@@ -291,7 +292,7 @@ func writeScorecardCSV(w io.Writer, sc *Scorecard) error {
 	cw := csv.NewWriter(w)
 	header := []string{"period", "section", "name", "leads", "mqls", "handed_off", "accepted", "rejected", "top_rejection_reasons",
 		"ttft_median_seconds", "ttft_p90_seconds", "sla_compliance_percent", "won_deals", "revenue", "conversion_percent",
-		"goal_team", "goal_metric", "goal_period", "goal_current", "goal_target", "goal_baseline", "goal_progress_percent",
+		"duplicates", "goal_team", "goal_metric", "goal_period", "goal_current", "goal_target", "goal_baseline", "goal_progress_percent",
 		"goal_expected_progress_percent", "goal_projection", "goal_state"}
 	if err := cw.Write(header); err != nil {
 		return err
@@ -306,7 +307,8 @@ func writeScorecardCSV(w io.Writer, sc *Scorecard) error {
 		for _, r := range rows {
 			rec := []string{sc.Period, section, r.Name, countCell(r.Leads), countCell(r.MQLs), countCell(r.HandedOff), countCell(r.Accepted),
 				countCell(r.Rejected), reasonsCell(r.RejectionReasons), num(r.MedianTimeToFirstTouch), num(r.P90TimeToFirstTouch),
-				num(r.SLACompliance), countCell(r.WonDeals), strconv.FormatFloat(r.Revenue, 'f', -1, 64), num(r.Conversion)}
+				num(r.SLACompliance), countCell(r.WonDeals), strconv.FormatFloat(r.Revenue, 'f', -1, 64), num(r.Conversion),
+				countCell(r.Duplicates)}
 			_ = cw.Write(append(rec, make([]string, len(header)-len(rec))...))
 		}
 	}
@@ -321,7 +323,7 @@ func writeScorecardCSV(w io.Writer, sc *Scorecard) error {
 			progress = num(&p)
 		}
 		expected := g.ExpectedProgress * 100
-		rec := make([]string, 15)
+		rec := make([]string, 16)
 		rec[0], rec[1], rec[2] = sc.Period, "goal", g.Name
 		_ = cw.Write(append(rec, g.Team, g.Metric, g.Period, g.Current, g.Target, g.Baseline, progress, num(&expected), g.Projection, g.State))
 	}

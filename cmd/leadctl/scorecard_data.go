@@ -205,12 +205,15 @@ func periodLeads(ctx context.Context, src leadSource, start, end, now time.Time)
 // source's or a campaign's) over the period, by the TeamGoal metric definitions (goals.Compute).
 // Unknown figures (a rate or a median over nothing) are null in JSON and empty in CSV.
 type Row struct {
-	Name      string `json:"name"`
-	Leads     int64  `json:"leads"`
-	MQLs      int64  `json:"mqls"`
-	HandedOff int64  `json:"handedOff"`
-	Accepted  int64  `json:"accepted"`
-	Rejected  int64  `json:"rejected"`
+	Name  string `json:"name"`
+	Leads int64  `json:"leads"`
+	// Duplicates counts the leads created in the period that the store linked to an open lead with
+	// the same email (duplicateOf), whatever the policy then did with them.
+	Duplicates int64 `json:"duplicates"`
+	MQLs       int64 `json:"mqls"`
+	HandedOff  int64 `json:"handedOff"`
+	Accepted   int64 `json:"accepted"`
+	Rejected   int64 `json:"rejected"`
 	// RejectionReasons are the most frequent reasons, most frequent first.
 	RejectionReasons []ReasonCount `json:"rejectionReasons"`
 	// Time to first touch, seconds: the lower median (the TimeToFirstTouch metric) and the 90th
@@ -253,6 +256,9 @@ func computeRow(name string, ls []*lead.Lead, start, end, now time.Time, top int
 	reasons := map[string]int64{}
 	var ttft []float64
 	for _, l := range ls {
+		if l.DuplicateOf != "" && within(&l.CreatedAt, start, end) {
+			r.Duplicates++
+		}
 		if within(l.RoutedAt, start, end) {
 			r.HandedOff++
 		}

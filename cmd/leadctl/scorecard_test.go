@@ -410,8 +410,8 @@ func TestScorecardOutputs(t *testing.T) {
 	}
 	for _, want := range []string{
 		"Scorecard 2027-Q1: Fri 1 Jan 2027 00:00 UTC to Thu 1 Apr 2027 00:00 UTC (UTC), as of Mon 15 Mar 2027 12:00 UTC",
-		"all leads 8 6 6 3 3 30m 312h 66.67% 3 17,500 50%",
-		"default/sdr 4 4 4 1 3 30m 312h 50% 1 10,000 25%",
+		"all leads 8 0 6 6 3 3 30m 312h 66.67% 3 17,500 50%",
+		"default/sdr 4 0 4 4 1 3 30m 312h 50% 1 10,000 25%",
 		"all leads: no budget (2); wrong contact (1)",
 		"default/sales-revenue default/sales Revenue 2027-Q1 7500 30000 25% 82% 9183.67 AtRisk",
 		"default/sales-revenue: projected 9,183.67 of 30,000 revenue (-69.4%), beyond the 10% tolerance",
