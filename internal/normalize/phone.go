@@ -21,7 +21,7 @@ func Phone(s, region string) (string, error) {
 		return "", fmt.Errorf("empty phone number")
 	}
 	region = strings.ToUpper(strings.TrimSpace(region))
-	num, err := phonenumbers.Parse(t, region)
+	num, err := phonenumbers.Parse(compactPhone(t), region)
 	if err != nil {
 		if region == "" {
 			return "", fmt.Errorf("not a phone number (%s; national numbers need the lead's country)", phoneErr(err))
@@ -49,4 +49,25 @@ func phoneErr(err error) string {
 		return "too long"
 	}
 	return err.Error()
+}
+
+// compactPhone drops the visual separators (space, parentheses, '-', '.', '/') from a number made
+// only of digits, those separators and a leading '+': libphonenumber ignores them anyway, and its
+// extension and viability patterns, which dominate the cost of parsing, run in time that grows with
+// the length of the string. Anything else (letters, '#', ',' or ';' that may mark an extension,
+// non-ASCII digits) is passed on unchanged.
+func compactPhone(s string) string {
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			b = append(b, c)
+		case c == '+' && len(b) == 0:
+			b = append(b, c)
+		case c == ' ' || c == '(' || c == ')' || c == '-' || c == '.' || c == '/':
+		default:
+			return s
+		}
+	}
+	return string(b)
 }
