@@ -97,12 +97,19 @@ func DomainFromEmail(email string) (string, bool) {
 	if at < 0 {
 		return "", false
 	}
-	host := email[at+1:]
-	d, err := Domain(host)
+	host, err := asciiHost(strings.ToLower(strings.TrimSpace(email[at+1:])))
 	if err != nil {
 		return "", false
 	}
-	if IsFreeMail(host) || IsFreeMail(d) {
+	d, err := publicsuffix.EffectiveTLDPlusOne(host)
+	if err != nil {
+		return "", false
+	}
+	// IsFreeMail's two lookups, without computing the registrable domain again.
+	if _, free := freemail[host]; free {
+		return "", false
+	}
+	if _, free := freemail[d]; free {
 		return "", false
 	}
 	return d, true
