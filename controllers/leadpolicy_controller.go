@@ -72,6 +72,9 @@ func (r *LeadPolicyReconciler) reconcile(ctx context.Context, policy *leadopsv1.
 	if err != nil {
 		return ctrl.Result{}, err
 	}
+	if err := r.reconcileDataQuality(ctx, policy); err != nil {
+		return ctrl.Result{}, err
+	}
 	// Breached or not, a policy the controller can apply is Ready: a breach is the business's
 	// problem, reported by SLABreached. An expression that fails on leads is the policy's problem.
 	if r.reconcileExpressionErrors(policy) {

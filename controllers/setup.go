@@ -51,5 +51,8 @@ func Setup(ctx context.Context, mgr ctrl.Manager, clk clock.Clock, st store.Back
 	if err := mgr.Add(&storePinger{Store: st, Interval: 15 * time.Second}); err != nil {
 		return fmt.Errorf("adding the store pinger: %w", err)
 	}
+	if err := mgr.Add(&dataQualityCollector{Store: st, Clock: clk, Interval: time.Minute}); err != nil {
+		return fmt.Errorf("adding the data-quality collector: %w", err)
+	}
 	return nil
 }

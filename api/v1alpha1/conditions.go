@@ -17,6 +17,10 @@ const (
 	// the count and the last error. It makes Ready False, since the policy cannot be applied reliably;
 	// it clears when the policy changes, or after a controller restart until an expression fails again.
 	ConditionExpressionErrors = "ExpressionErrors"
+	// ConditionDataQualityLow is True on a LeadPolicy with spec.dataQuality while a source's share of
+	// the policy's leads missing a checked field (or duplicates) is over maxMissingPercent; a warning
+	// (reason MissingFields), not a failure: the policy still routes.
+	ConditionDataQualityLow = "DataQualityLow"
 	// ConditionOverCapacity is True on a Team that receives more leads than it closes out.
 	ConditionOverCapacity = "OverCapacity"
 	// ConditionOnTrack says where a TeamGoal stands; its reason is Achieved, OnTrack, AtRisk, Missed or
@@ -37,4 +41,7 @@ const (
 	ReasonExpressionErrors = "ExpressionErrors"
 	ReasonEvaluationFailed = "EvaluationFailed"
 	ReasonNoErrors         = "NoErrors"
+	// DataQualityLow reasons.
+	ReasonMissingFields = "MissingFields"
+	ReasonDataQualityOK = "WithinThreshold"
 )

@@ -87,7 +87,46 @@ type LeadPolicySpec struct {
 	// +kubebuilder:default=Attach
 	// +optional
 	Duplicates DuplicateHandling `json:"duplicates,omitempty"`
+
+	// DataQuality makes the policy warn (condition DataQualityLow) when a source sends too many of the
+	// policy's leads with a field missing, or too many duplicates. Absent: no check.
+	// +optional
+	DataQuality *DataQualityThreshold `json:"dataQuality,omitempty"`
 }
+
+// DataQualityThreshold is when a source's leads are incomplete enough to warn about.
+type DataQualityThreshold struct {
+	// MaxMissingPercent is the share of a source's leads (governed by this policy and created in the
+	// window) that may miss any one of the fields (or be duplicates) before DataQualityLow turns True.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=100
+	MaxMissingPercent int32 `json:"maxMissingPercent"`
+
+	// Fields are the fields checked: email, company, country, employees (missing: empty, or 0
+	// employees) and duplicates (leads linked to an open lead with the same email).
+	// +kubebuilder:default={email,company,country,employees}
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=5
+	// +listType=set
+	// +optional
+	Fields []DataQualityField `json:"fields,omitempty"`
+
+	// Window is the trailing window of lead creation times the shares are computed over.
+	// +kubebuilder:default="168h"
+	// +optional
+	Window Duration `json:"window,omitempty"`
+
+	// MinLeads is how many leads a source must have sent in the window before it is judged, so one
+	// incomplete lead from a small source does not raise the condition.
+	// +kubebuilder:default=10
+	// +kubebuilder:validation:Minimum=1
+	// +optional
+	MinLeads int32 `json:"minLeads,omitempty"`
+}
+
+// DataQualityField is a lead field whose missing share is checked, or duplicates.
+// +kubebuilder:validation:Enum=email;company;country;employees;duplicates
+type DataQualityField string
 
 // DuplicateHandling is what routing does with a duplicate lead.
 type DuplicateHandling string

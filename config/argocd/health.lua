@@ -6,7 +6,7 @@
 --                (InvalidExpression, TeamNotFound, InvalidTimezone, InvalidSpec) - the message says why;
 --   Healthy      Ready=True on the current generation.
 -- Business conditions never change health: a LeadPolicy with SLABreached=True, a Team with
--- OverCapacity=True or a TeamGoal that is AtRisk is Healthy (its configuration works); alert on those
+-- OverCapacity=True, a LeadPolicy with DataQualityLow=True or a TeamGoal that is AtRisk is Healthy (its configuration works); alert on those
 -- with Prometheus instead. The message still names them so they show in the Argo CD UI.
 local hs = {}
 local generation = 0
@@ -25,7 +25,7 @@ if obj.status.conditions ~= nil then
     if c.type == "Ready" then
       ready = c
     elseif c.status == "True" and (c.type == "SLABreached" or c.type == "SLAAtRisk" or
-        c.type == "CapacityExceeded" or c.type == "OverCapacity") then
+        c.type == "CapacityExceeded" or c.type == "OverCapacity" or c.type == "DataQualityLow") then
       table.insert(notes, c.type)
     elseif c.type == "OnTrack" and c.reason ~= nil and c.reason ~= "OnTrack" then
       table.insert(notes, "goal " .. c.reason)

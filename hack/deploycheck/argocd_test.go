@@ -132,6 +132,11 @@ func TestArgoCDHealth(t *testing.T) {
 				{"type": "SLAAtRisk", "status": "False", "reason": "WithinSLA", "observedGeneration": 3},
 				{"type": "CapacityExceeded", "status": "True", "reason": "LeadsQueued", "observedGeneration": 3}]}}`,
 			wantStatus: "Healthy", wantMessage: "Ready; SLABreached, CapacityExceeded"},
+		{name: "data quality low is still healthy, and named", kind: "LeadPolicy",
+			obj: `{` + meta + `, "status": {"observedGeneration": 3, "conditions": [
+				{"type": "Ready", "status": "True", "reason": "Reconciled", "observedGeneration": 3},
+				{"type": "DataQualityLow", "status": "True", "reason": "MissingFields", "observedGeneration": 3}]}}`,
+			wantStatus: "Healthy", wantMessage: "Ready; DataQualityLow"},
 		{name: "recently breached, nothing overdue: still healthy, still named", kind: "LeadPolicy",
 			obj: `{` + meta + `, "status": {"observedGeneration": 3, "breached": 0, "conditions": [
 				{"type": "Ready", "status": "True", "reason": "Reconciled", "observedGeneration": 3},
