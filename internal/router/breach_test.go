@@ -260,3 +260,40 @@ func TestWaitingQueueIsNotEvaluatedAgain(t *testing.T) {
 		t.Fatalf("%d evaluations, %d errors reported over 5 passes; want 100 each", evals, errs)
 	}
 }
+
+// TestPassBudgetTruncatesAndResumes: a pass that runs out of its time budget stops after the lead in
+// hand, says so, and the passes that follow pick up where the queue still waits, until every lead is
+// decided; Unmatched is only reported by a complete pass.
+func TestPassBudgetTruncatesAndResumes(t *testing.T) {
+	f := newFixture(t)
+	var leads []*lead.Lead
+	for i := range 5 {
+		leads = append(leads, newLead(func(l *lead.Lead) { l.ID, l.Employees = fmt.Sprintf("T%d", i), 5000 }))
+	}
+	st := newMemStore(leads...)
+	r := &Router{Store: st, PassBudget: time.Nanosecond}
+	passes, truncated := 0, 0
+	for {
+		rep, err := r.Run(context.Background(), f.in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		passes++
+		if rep.Truncated {
+			truncated++
+			if len(rep.Decisions) != 1 || rep.Unmatched != 0 {
+				t.Fatalf("pass %d: %d decisions, unmatched %d; want one lead decided and no unmatched count", passes, len(rep.Decisions), rep.Unmatched)
+			}
+			continue
+		}
+		break
+	}
+	for _, l := range leads {
+		if got := st.get(l.ID); got.Stage != lead.StageRouted {
+			t.Fatalf("lead %s is %s after %d passes", l.ID, got.Stage, passes)
+		}
+	}
+	if truncated != 4 || passes != 5 {
+		t.Fatalf("%d passes, %d truncated; want 5 and 4 (one lead each)", passes, truncated)
+	}
+}
