@@ -8,12 +8,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/leadops/leadops/internal/store"
-	"github.com/leadops/leadops/internal/store/sqlite"
 )
 
 // The how-to "Review routing changes in a pull request" and the README's "Before and after a merge"
@@ -73,10 +71,7 @@ func TestDocsCommandsRun(t *testing.T) {
 		t.Fatal("no sh on PATH: the documented commands are run by a POSIX shell")
 	}
 	work, bin := t.TempDir(), t.TempDir()
-	build := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", filepath.Join(bin, "leadctl"), ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build leadctl: %v\n%s", err, out)
-	}
+	buildBinary(t, bin, "leadctl")
 	repoConfig, err := filepath.Abs(filepath.Join("..", "..", "config"))
 	if err != nil {
 		t.Fatal(err)
@@ -87,10 +82,7 @@ func TestDocsCommandsRun(t *testing.T) {
 	// The store: a lead the samples route, one their gate refuses, created now, so that the 30-day
 	// preview window holds them; crm-1 is the lead the explain lines name.
 	dbPath := filepath.Join(work, "leads.db")
-	st, err := sqlite.Open(context.Background(), dbPath, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := openSQLite(t, dbPath, store.Options{})
 	for _, in := range []store.LeadInput{
 		{ExternalID: "crm-1", Company: "Acme", Domain: "acme.example", Source: "web", Campaign: "spring", Score: 72, Employees: 50},
 		{ExternalID: "crm-2", Company: "Beta", Domain: "beta.example", Source: "web", Score: 30, Employees: 10},

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,11 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/leadops/leadops/internal/api"
 	"github.com/leadops/leadops/internal/lead"
 	"github.com/leadops/leadops/internal/router"
 	"github.com/leadops/leadops/internal/store"
-	"github.com/leadops/leadops/internal/store/sqlite"
 )
 
 // explainPolicies is the YAML the explain tests route with and pass to `explain -f`: a VIP policy
@@ -195,33 +192,6 @@ func newExplainFixture(t *testing.T) *explainFixture {
 		}
 	}
 	return &explainFixture{h: h, dir: dir, ids: ids, dsnArgs: []string{"--store", "sqlite://" + filepath.Join(h.dir, "leads.db")}}
-}
-
-// newHarnessWith is newHarness over a store with the given options (a fake clock).
-func newHarnessWith(t *testing.T, opts store.Options) *harness {
-	t.Helper()
-	dir := t.TempDir()
-	st, err := sqlite.Open(context.Background(), filepath.Join(dir, "leads.db"), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	serverTokens, clientToken := filepath.Join(dir, "server-tokens"), filepath.Join(dir, "token")
-	write(t, serverTokens, "ops-team:"+apiToken+"\n")
-	write(t, clientToken, apiToken+"\n")
-	srv, err := api.NewServer(st, api.Options{TokenFile: serverTokens})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, ln) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return &harness{st: st, dir: dir, connArgs: []string{"--server", "http://" + ln.Addr().String(), "--token-file", clientToken}}
 }
 
 // words collapses the output's wrapping, so the test reads sentences.

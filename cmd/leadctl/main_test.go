@@ -3,55 +3,17 @@ package main
 import (
 	"bytes"
 	"context"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/leadops/leadops/internal/api"
 	"github.com/leadops/leadops/internal/lead"
 	"github.com/leadops/leadops/internal/store"
-	"github.com/leadops/leadops/internal/store/sqlite"
 )
 
 const apiToken = "leadctl-test-token-1234567890"
-
-// harness is an in-process API server on 127.0.0.1 over a fresh SQLite store, and the flags leadctl
-// needs to reach it.
-type harness struct {
-	st       store.Backend
-	dir      string
-	connArgs []string
-}
-
-func newHarness(t *testing.T) *harness {
-	t.Helper()
-	dir := t.TempDir()
-	st, err := sqlite.Open(context.Background(), filepath.Join(dir, "leads.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	serverTokens := filepath.Join(dir, "server-tokens")
-	clientToken := filepath.Join(dir, "token")
-	write(t, serverTokens, "ops-team:"+apiToken+"\n")
-	write(t, clientToken, apiToken+"\n")
-	srv, err := api.NewServer(st, api.Options{TokenFile: serverTokens})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, ln) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return &harness{st: st, dir: dir, connArgs: []string{"--server", "http://" + ln.Addr().String(), "--token-file", clientToken}}
-}
 
 func write(t *testing.T, path, content string) {
 	t.Helper()

@@ -15,7 +15,6 @@ import (
 	"github.com/leadops/leadops/internal/lead"
 	"github.com/leadops/leadops/internal/store"
 	"github.com/leadops/leadops/internal/store/storeopen"
-	"github.com/leadops/leadops/internal/testutil/pgtest"
 )
 
 // The teams: sdr and sales exist today; the proposal adds emea and moves the German leads to it.
@@ -260,19 +259,6 @@ func previewDir(t *testing.T) string {
 	return dir
 }
 
-func previewBackends() []struct {
-	name string
-	dsn  func(t *testing.T) string
-} {
-	return []struct {
-		name string
-		dsn  func(t *testing.T) string
-	}{
-		{"sqlite", func(t *testing.T) string { return "sqlite://" + filepath.Join(t.TempDir(), "leads.db") }},
-		{"postgres", func(t *testing.T) string { return pgtest.NewDatabase(t) }},
-	}
-}
-
 // TestPreviewWindow replays the week of 2027-03-01 through a proposal that moves the German leads
 // to a new team, on both backends, and checks the figures against the hand-computed ones below.
 //
@@ -289,7 +275,7 @@ func previewBackends() []struct {
 //	L8 DE          emea  → queued, still waiting at the end (emea-1 full again)
 //	L9 FR          rest  → sdr-1 (after sdr-2)        touched after 2h: missed
 func TestPreviewWindow(t *testing.T) {
-	for _, b := range previewBackends() {
+	for _, b := range storeBackends() {
 		t.Run(b.name, func(t *testing.T) {
 			dsn := b.dsn(t)
 			seedPreview(t, dsn)
@@ -497,7 +483,7 @@ func TestPreviewWindow(t *testing.T) {
 // TestPreviewOneLead replays one stored lead (--lead, --external) and one that does not exist
 // (--input), on both backends.
 func TestPreviewOneLead(t *testing.T) {
-	for _, b := range previewBackends() {
+	for _, b := range storeBackends() {
 		t.Run(b.name, func(t *testing.T) {
 			dsn := b.dsn(t)
 			ids := seedPreview(t, dsn)

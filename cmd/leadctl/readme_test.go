@@ -5,19 +5,15 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/leadops/leadops/internal/api"
 	"github.com/leadops/leadops/internal/lead"
 	"github.com/leadops/leadops/internal/store"
-	"github.com/leadops/leadops/internal/store/sqlite"
 )
 
 // readmeSection is the README section whose example block this test runs.
@@ -80,34 +76,15 @@ func TestREADMEExamples(t *testing.T) {
 	}
 
 	work, bin := t.TempDir(), t.TempDir()
-	build := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", filepath.Join(bin, "leadctl"), ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build leadctl: %v\n%s", err, out)
-	}
+	buildBinary(t, bin, "leadctl")
 
 	// The server, with its token file as the README describes it; leadctl gets the same file.
 	const token = "readme-token-0123456789"
 	write(t, filepath.Join(work, "tokens"), "# API tokens, one per line, optionally name:token\nops:"+token+"\nhubspot:another-token-9876543210\n")
 	write(t, filepath.Join(work, "leads.csv"), "externalId,E-Mail,Company\ncsv-1,bo@example.com,Beta\n")
 	dbPath := filepath.Join(work, "leads.db")
-	st, err := sqlite.Open(context.Background(), dbPath, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	srv, err := api.NewServer(st, api.Options{TokenFile: filepath.Join(work, "tokens")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, ln) }()
-	t.Cleanup(func() { cancel(); <-done })
-	url := "http://" + ln.Addr().String()
+	st := openSQLite(t, dbPath, store.Options{})
+	url := serveAPI(t, st, filepath.Join(work, "tokens"))
 
 	// <id> is the lead the curl example creates. The controller would route it; here the test does, so
 	// that get, list and touch act on a lead in the state they are meant for.

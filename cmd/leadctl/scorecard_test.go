@@ -21,7 +21,6 @@ import (
 	"github.com/leadops/leadops/internal/lead"
 	"github.com/leadops/leadops/internal/store"
 	"github.com/leadops/leadops/internal/store/storeopen"
-	"github.com/leadops/leadops/internal/testutil/pgtest"
 )
 
 // scorecardObjects are the teams and goals of the scorecard tests: marketing grows new leads 10% over
@@ -230,24 +229,11 @@ var wantScorecard = struct {
 	sources:   map[string]int64{"web": 3, "ads": 4, "partner": 1},
 }
 
-func scorecardBackends() []struct {
-	name string
-	dsn  func(t *testing.T) string
-} {
-	return []struct {
-		name string
-		dsn  func(t *testing.T) string
-	}{
-		{"sqlite", func(t *testing.T) string { return "sqlite://" + filepath.Join(t.TempDir(), "leads.db") }},
-		{"postgres", func(t *testing.T) string { return pgtest.NewDatabase(t) }},
-	}
-}
-
 // TestScorecardNumbers checks the scorecard against the hand-computed figures on both backends, and
 // against the TeamGoal metrics: every figure that is a goal metric equals the store's GoalMetric
 // (the aggregate the TeamGoal reconciler reads) for all leads and for each team.
 func TestScorecardNumbers(t *testing.T) {
-	for _, b := range scorecardBackends() {
+	for _, b := range storeBackends() {
 		t.Run(b.name, func(t *testing.T) {
 			dsn := b.dsn(t)
 			clk := &fakeClock{}
