@@ -419,8 +419,9 @@ func writeLead(ctx context.Context, tx pgx.Tx, l *lead.Lead, version int64) (*le
 const (
 	lockOpenSQL = `WITH h AS MATERIALIZED (SELECT DISTINCT hashtextextended(e, 0) AS k FROM unnest($1::text[]) AS e
 		WHERE e <> '' ORDER BY 1) SELECT count(pg_advisory_xact_lock(k)) FROM h`
-	lookupOpenSQL = `SELECT DISTINCT ON (email) email, id::text FROM leads WHERE email = ANY($1::text[]) AND ` +
-		core.DuplicateOpenWhere + ` ORDER BY email, created_at, id`
+	lookupOpenSQL = `SELECT u.e, o.id FROM (SELECT DISTINCT e FROM unnest($1::text[]) AS e WHERE e <> '') u,
+		LATERAL (SELECT id::text AS id FROM leads WHERE email = u.e AND ` + core.DuplicateOpenWhere + `
+		ORDER BY created_at, id LIMIT 1) o`
 )
 
 // lockOpenOriginals locks the emails (see lockOpenSQL) and returns the open original of each that has one.
