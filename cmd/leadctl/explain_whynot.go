@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	leadopsv1 "github.com/leadops/leadops/api/v1alpha1"
+	"github.com/leadops/leadops/internal/accountmatch"
 	"github.com/leadops/leadops/internal/api"
 	"github.com/leadops/leadops/internal/celenv"
 	"github.com/leadops/leadops/internal/lead"
@@ -216,6 +217,8 @@ type gathered struct {
 	load   map[string]int
 	states map[string]map[string]routing.RuleState
 	owners map[string]string
+	// matches is the explained lead's account match (local store only).
+	matches map[string]accountmatch.Match
 }
 
 // gatherWorld reads what the router reads before deciding: the open load of every member, the turn of
@@ -228,7 +231,7 @@ func gatherWorld(ctx context.Context, b backend, in router.Input, l *lead.Lead) 
 	type worldStore interface {
 		OpenLoad(ctx context.Context) (map[string]int, error)
 		RuleHistory(ctx context.Context, policy, rule string) (last string, counts map[string]int64, err error)
-		GetAccount(ctx context.Context, domain string) (*store.Account, error)
+		FindAccounts(ctx context.Context, domains, companyKeys []string) ([]store.Account, error)
 	}
 	var ws worldStore
 	if sb, ok := b.(*storeBackend); ok {
@@ -255,9 +258,15 @@ func gatherWorld(ctx context.Context, b backend, in router.Input, l *lead.Lead) 
 				g.states[p.Key()][r.Name] = routing.RuleState{Last: last, Assigned: counts}
 			}
 		}
-		if l.Domain != "" {
-			if a, err := ws.GetAccount(ctx, l.Domain); err == nil {
-				g.owners[l.Domain] = a.Owner
+		// The account as the router matches it: domain, subdomain, company name, never free-mail.
+		k := accountmatch.KeysOf(l.Domain, l.Email, l.Company)
+		var companies []string
+		if k.CompanyKey != "" {
+			companies = []string{k.CompanyKey}
+		}
+		if as, err := ws.FindAccounts(ctx, k.Domains(), companies); err == nil {
+			if m, ok := accountmatch.Find(k, as); ok {
+				g.matches = map[string]accountmatch.Match{l.ID: m}
 			}
 		}
 	} else {
@@ -284,7 +293,11 @@ func gatherWorld(ctx context.Context, b backend, in router.Input, l *lead.Lead) 
 
 // world is a fresh snapshot of the gathered data.
 func (g *gathered) world(in router.Input) *router.World {
-	return router.NewWorld(in.Teams, copyLoad(g.load), g.states, g.owners)
+	w := router.NewWorld(in.Teams, copyLoad(g.load), g.states, g.owners)
+	for id, m := range g.matches {
+		w.SetAccountMatch(id, m)
+	}
+	return w
 }
 
 func copyLoad(m map[string]int) map[string]int {

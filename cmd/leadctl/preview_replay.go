@@ -4,12 +4,11 @@ import (
 	"container/heap"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
-	"sync"
 	"time"
 
+	"github.com/leadops/leadops/internal/accountmatch"
 	"github.com/leadops/leadops/internal/lead"
 	"github.com/leadops/leadops/internal/router"
 	"github.com/leadops/leadops/internal/routing"
@@ -24,7 +23,7 @@ type previewStore interface {
 	GoalLeads(ctx context.Context, q store.GoalQuery, fn func(*lead.Lead) error) error
 	LeadsOpenAt(ctx context.Context, t time.Time, fn func(*lead.Lead) error) error
 	RuleHistoryAt(ctx context.Context, policy, rule string, t time.Time) (string, map[string]int64, error)
-	GetAccount(ctx context.Context, domain string) (*store.Account, error)
+	FindAccounts(ctx context.Context, domains, companyKeys []string) ([]store.Account, error)
 	Close() error
 }
 
@@ -175,7 +174,7 @@ func newPreviewReplay(ctx context.Context, st previewStore, prop *previewProposa
 			r.start.Turns = append(r.start.Turns, previewTurn{Policy: p.Key(), Rule: rule.Name, Last: last, Assigned: counts})
 		}
 	}
-	owners, err := previewAccounts(ctx, st, prop, leads)
+	matches, err := previewAccounts(ctx, st, prop, leads)
 	if err != nil {
 		return nil, err
 	}
@@ -184,56 +183,60 @@ func newPreviewReplay(ctx context.Context, st previewStore, prop *previewProposa
 	}
 	sort.Slice(r.teamKeys, func(i, j int) bool { return r.teamKeys[i].String() < r.teamKeys[j].String() })
 	r.in = router.Input{Policies: prop.policies, Teams: r.teams}
-	r.world = router.NewWorld(r.teams, r.load, states, owners)
+	r.world = router.NewWorld(r.teams, r.load, states, nil)
+	for id, m := range matches {
+		r.world.SetAccountMatch(id, m)
+	}
 	return r, nil
 }
 
-// previewAccounts looks up, a few at a time, the account owners of the leads' domains, when a
-// proposed rule routes by account owner (the accounts as the store holds them now).
-func previewAccounts(ctx context.Context, st previewStore, prop *previewProposal, leads []*lead.Lead) (map[string]string, error) {
+// previewAccounts matches the leads to accounts (internal/accountmatch: domain, subdomain, company
+// name, never free-mail) as the router does, when a proposed rule routes by account owner (the
+// accounts as the store holds them now), a page of leads per store lookup.
+func previewAccounts(ctx context.Context, st previewStore, prop *previewProposal, leads []*lead.Lead) (map[string]accountmatch.Match, error) {
 	byAccount := false
 	for _, p := range prop.policies {
 		for _, r := range p.Rules {
 			byAccount = byAccount || r.Strategy == routing.AccountOwner
 		}
 	}
-	owners := map[string]string{}
+	matches := map[string]accountmatch.Match{}
 	if !byAccount {
-		return owners, nil
+		return matches, nil
 	}
-	var domains []string
-	for _, l := range leads {
-		if _, seen := owners[l.Domain]; l.Domain != "" && !seen {
-			owners[l.Domain] = ""
-			domains = append(domains, l.Domain)
-		}
-	}
-	found := make([]string, len(domains))
-	errs := make([]error, len(domains))
-	var wg sync.WaitGroup
-	const workers = 4
-	for w := range workers {
-		wg.Go(func() {
-			for i := w; i < len(domains); i += workers {
-				a, err := st.GetAccount(ctx, domains[i])
-				switch {
-				case err == nil:
-					found[i] = a.Owner
-				case !errors.Is(err, store.ErrNotFound):
-					errs[i] = fmt.Errorf("looking up the account of a lead's domain: %w", err)
-					return
+	const page = 500
+	for off := 0; off < len(leads); off += page {
+		chunk := leads[off:min(off+page, len(leads))]
+		keys := make([]accountmatch.Keys, len(chunk))
+		var domains, companies []string
+		seen := map[string]bool{}
+		for i, l := range chunk {
+			keys[i] = accountmatch.KeysOf(l.Domain, l.Email, l.Company)
+			for _, d := range keys[i].Domains() {
+				if !seen["d:"+d] {
+					seen["d:"+d] = true
+					domains = append(domains, d)
 				}
 			}
-		})
+			if c := keys[i].CompanyKey; c != "" && !seen["c:"+c] {
+				seen["c:"+c] = true
+				companies = append(companies, c)
+			}
+		}
+		if len(domains) == 0 && len(companies) == 0 {
+			continue
+		}
+		accounts, err := st.FindAccounts(ctx, domains, companies)
+		if err != nil {
+			return nil, fmt.Errorf("looking up the accounts of the leads' domains and company names: %w", err)
+		}
+		for i, l := range chunk {
+			if m, ok := accountmatch.Find(keys[i], accounts); ok {
+				matches[l.ID] = m
+			}
+		}
 	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	for i, d := range domains {
-		owners[d] = found[i]
-	}
-	return owners, nil
+	return matches, nil
 }
 
 // at moves the world to instant t: every proposed team's availability as of t.
