@@ -19,7 +19,10 @@ const scorecardHelp = `Marketing's and sales' shared numbers for a period on one
 campaign the leads (and among them the duplicates: leads the store linked to an open lead with
 the same email), MQLs, leads handed off to sales, accepted and rejected (with the top rejection
 reasons), median and 90th-percentile time to first touch, SLA compliance, won deals, revenue and
-lead-to-won conversion; and every TeamGoal's progress and pace.
+lead-to-won conversion; the data quality of the leads created in the period, in all and per source
+(the share missing email, company, country or employees, and of duplicates, as the LeadPolicy's
+DataQualityLow condition and leadops_lead_field_missing_ratio count them); and every TeamGoal's
+progress and pace.
 
 The figures use the TeamGoal metric definitions: a lead counts in the period by the timestamp its
 figure names (created for leads, qualified for MQLs and SLA compliance, routed for handed off,
@@ -45,7 +48,9 @@ type Scorecard struct {
 	Teams     []Row     `json:"teams"`
 	Sources   []Row     `json:"sources"`
 	Campaigns []Row     `json:"campaigns"`
-	Goals     []GoalRow `json:"goals"`
+	// DataQuality is over the leads created in the period, in all and per source.
+	DataQuality DataQuality `json:"dataQuality"`
+	Goals       []GoalRow   `json:"goals"`
 	// GoalsFrom says where the goals were read ("" when none were given).
 	GoalsFrom string `json:"goalsFrom,omitempty"`
 }
@@ -173,6 +178,7 @@ func buildScorecard(ctx context.Context, b backend, period goals.Period, now tim
 	sc.Teams = groupRows(ls, func(l *lead.Lead) string { return l.Team }, noTeam, start, end, now, top)
 	sc.Sources = groupRows(ls, func(l *lead.Lead) string { return l.Source }, noSource, start, end, now, top)
 	sc.Campaigns = groupRows(ls, func(l *lead.Lead) string { return l.Campaign }, noCampaign, start, end, now, top)
+	sc.DataQuality = dataQuality(ls, start, end)
 	if objs != nil {
 		sc.GoalsFrom = objs.From
 		for _, g := range objs.Goals {
@@ -248,6 +254,7 @@ func writeScorecardTable(w io.Writer, sc *Scorecard) {
 	section("By team", append([]Row{sc.Total}, sc.Teams...))
 	section("By source", sc.Sources)
 	section("By campaign", sc.Campaigns)
+	writeQualityTable(w, sc.DataQuality)
 
 	fmt.Fprintln(w, "\nTop rejection reasons")
 	any := false
@@ -287,13 +294,16 @@ func writeScorecardTable(w io.Writer, sc *Scorecard) {
 }
 
 // writeScorecardCSV writes one table: a row per group (section team, source or campaign, and the
-// total) with the funnel columns, then a row per goal (section goal) with the goal columns.
+// total) with the funnel columns, the data quality (section data_quality: all leads, then a row per
+// source) in leads, duplicates and the data-quality columns (the last ones), then a row per goal
+// (section goal) with the goal columns.
 func writeScorecardCSV(w io.Writer, sc *Scorecard) error {
 	cw := csv.NewWriter(w)
 	header := []string{"period", "section", "name", "leads", "mqls", "handed_off", "accepted", "rejected", "top_rejection_reasons",
 		"ttft_median_seconds", "ttft_p90_seconds", "sla_compliance_percent", "won_deals", "revenue", "conversion_percent",
 		"duplicates", "goal_team", "goal_metric", "goal_period", "goal_current", "goal_target", "goal_baseline", "goal_progress_percent",
 		"goal_expected_progress_percent", "goal_projection", "goal_state"}
+	header = append(header, qualityCSVHeader...)
 	if err := cw.Write(header); err != nil {
 		return err
 	}
@@ -316,6 +326,12 @@ func writeScorecardCSV(w io.Writer, sc *Scorecard) error {
 	write("team", sc.Teams...)
 	write("source", sc.Sources...)
 	write("campaign", sc.Campaigns...)
+	for _, r := range append([]QualityRow{sc.DataQuality.Total}, sc.DataQuality.Sources...) {
+		cols, dups := qualityCSV(r, num)
+		rec := make([]string, len(header)-len(cols))
+		rec[0], rec[1], rec[2], rec[3], rec[15] = sc.Period, "data_quality", r.Name, countCell(r.Leads), dups
+		_ = cw.Write(append(rec, cols...))
+	}
 	for _, g := range sc.Goals {
 		var progress string
 		if g.Progress != nil {
@@ -325,7 +341,8 @@ func writeScorecardCSV(w io.Writer, sc *Scorecard) error {
 		expected := g.ExpectedProgress * 100
 		rec := make([]string, 16)
 		rec[0], rec[1], rec[2] = sc.Period, "goal", g.Name
-		_ = cw.Write(append(rec, g.Team, g.Metric, g.Period, g.Current, g.Target, g.Baseline, progress, num(&expected), g.Projection, g.State))
+		rec = append(rec, g.Team, g.Metric, g.Period, g.Current, g.Target, g.Baseline, progress, num(&expected), g.Projection, g.State)
+		_ = cw.Write(append(rec, make([]string, len(header)-len(rec))...))
 	}
 	cw.Flush()
 	return cw.Error()
