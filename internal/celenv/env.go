@@ -199,7 +199,7 @@ func Compile(expr string) (*Program, error) {
 func (p *Program) Eval(l *Lead) (bool, error) {
 	out, _, err := p.prg.Eval(map[string]any{"lead": l})
 	if err != nil {
-		return false, err
+		return false, errors.New(redact(err.Error(), p.Source))
 	}
 	b, ok := out.Value().(bool)
 	if !ok {

@@ -116,3 +116,30 @@ func TestCompileRefusesWhatMayExceedTheCostLimit(t *testing.T) {
 		})
 	}
 }
+
+// TestRuntimeErrorsHideTheLeadsData: runtime errors reach status, Events and logs, so a value that came
+// from the lead is redacted, while what the expression's author wrote stays to help them fix it.
+func TestRuntimeErrorsHideTheLeadsData(t *testing.T) {
+	lead := NewLead(Lead{Email: "jane.doe@acme.example", Company: "Jane Doe Consulting"}, map[string]any{"tier": "gold"})
+	cases := []struct{ expr, want string }{
+		{"lead.attributes.plan == 'x'", "no such key: plan"},
+		{"lead.attributes[lead.email] == 1", "no such key: <redacted>"},
+		{"timestamp(lead.email) > lead.createdAt", `invalid RFC 3339 timestamp "<redacted>"`},
+		{"int(lead.company) > 0", "type conversion error from 'string' to 'int'"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.expr, func(t *testing.T) {
+			p, err := Compile(tc.expr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = p.Eval(lead)
+			if err == nil || err.Error() != tc.want {
+				t.Fatalf("error %v, want %q", err, tc.want)
+			}
+			if strings.Contains(err.Error(), "jane") || strings.Contains(err.Error(), "Jane") {
+				t.Fatalf("error %q carries the lead's data", err)
+			}
+		})
+	}
+}
