@@ -3,6 +3,7 @@ package normalize
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/nyaruka/phonenumbers"
 )
@@ -21,7 +22,22 @@ func Phone(s, region string) (string, error) {
 		return "", fmt.Errorf("empty phone number")
 	}
 	region = strings.ToUpper(strings.TrimSpace(region))
-	num, err := phonenumbers.Parse(compactPhone(t), region)
+	c := compactPhone(t)
+	key := region + "\x00" + c // the region has no NUL (below), so the first one ends it
+	if len(key) > maxPhoneKey || strings.IndexByte(region, 0) >= 0 {
+		return parsePhone(c, region)
+	}
+	if r, ok := phones.get(key); ok {
+		return r.e164, r.err
+	}
+	e164, err := parsePhone(c, region)
+	phones.put(key, phoneResult{e164, err})
+	return e164, err
+}
+
+// parsePhone is Phone's work on a compacted number and a normalized region.
+func parsePhone(compact, region string) (string, error) {
+	num, err := phonenumbers.Parse(compact, region)
 	if err != nil {
 		if region == "" {
 			return "", fmt.Errorf("not a phone number (%s; national numbers need the lead's country)", phoneErr(err))
@@ -70,4 +86,53 @@ func compactPhone(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// phones remembers Phone's recent results by (compacted number, region): Phone is a pure function
+// of the two (libphonenumber's metadata is compiled in), parsing dominates ingest's CPU, and
+// marketing tools and CRMs send the same people again and again. A hit returns exactly what the
+// parse returned, error included. It holds at most 2×phoneCacheGeneration entries.
+var phones = &phoneCache{cur: map[string]phoneResult{}}
+
+const (
+	phoneCacheGeneration = 1 << 15
+	maxPhoneKey          = 64 // longer inputs are parsed every time
+)
+
+type phoneResult struct {
+	e164 string
+	err  error
+}
+
+// phoneCache is a two-generation cache: when the current generation is full it becomes the old
+// one and the previous old one is dropped; a hit in the old generation is promoted.
+type phoneCache struct {
+	mu       sync.Mutex
+	cur, old map[string]phoneResult
+}
+
+func (c *phoneCache) get(key string) (phoneResult, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if r, ok := c.cur[key]; ok {
+		return r, true
+	}
+	r, ok := c.old[key]
+	if ok {
+		c.putLocked(key, r)
+	}
+	return r, ok
+}
+
+func (c *phoneCache) put(key string, r phoneResult) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.putLocked(key, r)
+}
+
+func (c *phoneCache) putLocked(key string, r phoneResult) {
+	if len(c.cur) >= phoneCacheGeneration {
+		c.old, c.cur = c.cur, make(map[string]phoneResult, phoneCacheGeneration/4)
+	}
+	c.cur[key] = r
 }

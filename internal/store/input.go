@@ -8,6 +8,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/leadops/leadops/internal/canonjson"
 	"github.com/leadops/leadops/internal/normalize"
 )
 
@@ -85,7 +86,7 @@ func (in LeadInput) Validate() error {
 		}
 	}
 	if in.Attributes != nil {
-		b, err := json.Marshal(in.Attributes)
+		b, err := attributesJSON(in.Attributes)
 		if err != nil {
 			return &FieldError{Path: "attributes", Message: "not representable as JSON"}
 		}
@@ -107,7 +108,15 @@ func (in LeadInput) AttributesJSON() (string, error) {
 	if len(in.Attributes) == 0 {
 		return "{}", nil
 	}
-	b, err := json.Marshal(in.Attributes)
+	return attributesJSON(in.Attributes)
+}
+
+// attributesJSON is json.Marshal(attrs) as a string, without reflection for flat maps of scalars.
+func attributesJSON(attrs map[string]any) (string, error) {
+	if s, ok := canonjson.Map(attrs); ok {
+		return s, nil
+	}
+	b, err := json.Marshal(attrs)
 	return string(b), err
 }
 

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"unicode/utf8"
 
+	"github.com/leadops/leadops/internal/canonjson"
 	"github.com/leadops/leadops/internal/fielderr"
 	"github.com/leadops/leadops/internal/lead"
 	"github.com/leadops/leadops/internal/normalize"
@@ -217,13 +218,18 @@ func (c *collector) attributes(field string, attrs map[string]any) {
 			return
 		}
 	}
-	b, err := json.Marshal(attrs)
-	if err != nil {
+	size, ok := 0, false
+	if s, plain := canonjson.Map(attrs); plain { // the common case, without reflection
+		size, ok = len(s), true
+	} else if b, err := json.Marshal(attrs); err == nil {
+		size, ok = len(b), true
+	}
+	if !ok {
 		c.add(field, "cannot be encoded as JSON")
 		return
 	}
-	if len(b) > MaxAttributeJSON {
-		c.add(field, "is too large (%d bytes as JSON, at most %d)", len(b), MaxAttributeJSON)
+	if size > MaxAttributeJSON {
+		c.add(field, "is too large (%d bytes as JSON, at most %d)", size, MaxAttributeJSON)
 	}
 }
 

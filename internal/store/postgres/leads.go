@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/leadops/leadops/internal/canonjson"
 	"github.com/leadops/leadops/internal/lead"
 	"github.com/leadops/leadops/internal/store"
 	"github.com/leadops/leadops/internal/store/internal/core"
@@ -310,11 +312,12 @@ func (s *Store) ListLeads(ctx context.Context, f store.ListFilter) (store.Page, 
 // createdLead is the lead an upsert just inserted, built from its input instead of read back. The
 // attributes go through JSON like a read would, so callers see the same types either way.
 func createdLead(in store.LeadInput, id, attrs string, now time.Time) (*lead.Lead, error) {
-	l := core.NewLead(in, now)
-	l.ID = id
+	l := core.NewLeadWithID(in, id, now)
 	l.Attributes = nil
 	if attrs != "{}" {
-		if err := json.Unmarshal([]byte(attrs), &l.Attributes); err != nil {
+		if canonjson.RoundTrips(in.Attributes) { // the round trip would give back a copy
+			l.Attributes = maps.Clone(in.Attributes)
+		} else if err := json.Unmarshal([]byte(attrs), &l.Attributes); err != nil {
 			return nil, err
 		}
 	}

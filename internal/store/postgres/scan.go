@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/leadops/leadops/internal/canonjson"
 	"github.com/leadops/leadops/internal/lead"
 	"github.com/leadops/leadops/internal/store/internal/core"
 )
@@ -70,6 +71,9 @@ func nullString(s string) any {
 func jsonText(m map[string]any) (string, error) {
 	if len(m) == 0 {
 		return "{}", nil
+	}
+	if s, ok := canonjson.Map(m); ok { // the common case, without reflection
+		return s, nil
 	}
 	b, err := json.Marshal(m)
 	return string(b), err

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/leadops/leadops/internal/canonjson"
 	"github.com/leadops/leadops/internal/lead"
 	"github.com/leadops/leadops/internal/store"
 )
@@ -267,6 +268,9 @@ func OriginalJSON(m map[string]string) string {
 	if len(m) == 0 {
 		return "{}"
 	}
+	if s, ok := canonjson.StringMap(m); ok { // the common case, without reflection
+		return s
+	}
 	b, _ := json.Marshal(m) // a map of strings always marshals
 	return string(b)
 }
@@ -285,8 +289,13 @@ func ParseOriginal(s string) (map[string]string, error) {
 
 // NewLead builds the row for an input that creates a lead.
 func NewLead(in store.LeadInput, now time.Time) *lead.Lead {
+	return NewLeadWithID(in, NewID(), now)
+}
+
+// NewLeadWithID is NewLead with a given id (one a statement already inserted).
+func NewLeadWithID(in store.LeadInput, id string, now time.Time) *lead.Lead {
 	return &lead.Lead{
-		ID: NewID(), ExternalID: in.ExternalID, Email: in.Email, Name: in.Name, Company: in.Company,
+		ID: id, ExternalID: in.ExternalID, Email: in.Email, Name: in.Name, Company: in.Company,
 		Domain: in.Domain, Country: in.Country, Industry: in.Industry, Employees: in.Employees,
 		Source: in.Source, Campaign: in.Campaign, Score: in.Score, Attributes: in.Attributes,
 		Phone: in.Phone, Original: in.Original, Stage: lead.StageNew, CreatedAt: now, UpdatedAt: now, Version: 1,
