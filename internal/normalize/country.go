@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/biter777/countries"
 )
@@ -22,6 +23,44 @@ func Country(s string) (string, error) {
 	if t == "" {
 		return "", errors.New("empty country")
 	}
+	if len(t) > maxCountryKey {
+		return country(t)
+	}
+	countryMu.RLock()
+	r, ok := countryCache[t]
+	countryMu.RUnlock()
+	if ok {
+		return r.a2, r.err
+	}
+	a2, err := country(t)
+	countryMu.Lock()
+	if len(countryCache) >= maxCountryCache {
+		clear(countryCache)
+	}
+	countryCache[t] = countryResult{a2, err}
+	countryMu.Unlock()
+	return a2, err
+}
+
+// Country's results by trimmed input: a pure function of it, called for every lead with the few
+// spellings real sources send. Bounded: emptied when full.
+var (
+	countryMu    sync.RWMutex
+	countryCache = map[string]countryResult{}
+)
+
+const (
+	maxCountryCache = 4096
+	maxCountryKey   = 64 // longer inputs are looked up every time
+)
+
+type countryResult struct {
+	a2  string
+	err error
+}
+
+// country is Country's lookup of a trimmed, non-empty input.
+func country(t string) (string, error) {
 	var c countries.CountryCode
 	if n, err := strconv.Atoi(t); err == nil {
 		c = countries.ByNumeric(n)

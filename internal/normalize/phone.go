@@ -22,16 +22,18 @@ func Phone(s, region string) (string, error) {
 		return "", fmt.Errorf("empty phone number")
 	}
 	region = strings.ToUpper(strings.TrimSpace(region))
-	c := compactPhone(t)
-	key := region + "\x00" + c // the region has no NUL (below), so the first one ends it
-	if len(key) > maxPhoneKey || strings.IndexByte(region, 0) >= 0 {
-		return parsePhone(c, region)
+	// The key is the region, a NUL and the compacted number; the region has no NUL (checked), so
+	// the first one ends it. Built on the stack: a hit allocates nothing.
+	if len(region)+1+len(t) > maxPhoneKey || strings.IndexByte(region, 0) >= 0 {
+		return parsePhone(compactPhone(t), region)
 	}
+	var buf [maxPhoneKey]byte
+	key := appendCompactPhone(append(append(buf[:0], region...), 0), t)
 	if r, ok := phones.get(key); ok {
 		return r.e164, r.err
 	}
-	e164, err := parsePhone(c, region)
-	phones.put(key, phoneResult{e164, err})
+	e164, err := parsePhone(string(key[len(region)+1:]), region)
+	phones.put(string(key), phoneResult{e164, err})
 	return e164, err
 }
 
@@ -88,6 +90,23 @@ func compactPhone(s string) string {
 	return string(b)
 }
 
+// appendCompactPhone appends compactPhone(s) to dst.
+func appendCompactPhone(dst []byte, s string) []byte {
+	start := len(dst)
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			dst = append(dst, c)
+		case c == '+' && len(dst) == start:
+			dst = append(dst, c)
+		case c == ' ' || c == '(' || c == ')' || c == '-' || c == '.' || c == '/':
+		default:
+			return append(dst[:start], s...)
+		}
+	}
+	return dst
+}
+
 // phones remembers Phone's recent results by (compacted number, region): Phone is a pure function
 // of the two (libphonenumber's metadata is compiled in), parsing dominates ingest's CPU, and
 // marketing tools and CRMs send the same people again and again. A hit returns exactly what the
@@ -96,7 +115,7 @@ var phones = &phoneCache{cur: map[string]phoneResult{}}
 
 const (
 	phoneCacheGeneration = 1 << 15
-	maxPhoneKey          = 64 // longer inputs are parsed every time
+	maxPhoneKey          = 64 // longer inputs (region, NUL, number as sent) are parsed every time
 )
 
 type phoneResult struct {
@@ -111,15 +130,15 @@ type phoneCache struct {
 	cur, old map[string]phoneResult
 }
 
-func (c *phoneCache) get(key string) (phoneResult, bool) {
+func (c *phoneCache) get(key []byte) (phoneResult, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if r, ok := c.cur[key]; ok {
+	if r, ok := c.cur[string(key)]; ok {
 		return r, true
 	}
-	r, ok := c.old[key]
+	r, ok := c.old[string(key)]
 	if ok {
-		c.putLocked(key, r)
+		c.putLocked(string(key), r)
 	}
 	return r, ok
 }

@@ -69,3 +69,49 @@ func TestPhoneCache(t *testing.T) {
 		t.Fatalf("cache holds %d entries, more than %d", n, 2*phoneCacheGeneration)
 	}
 }
+
+func TestAppendCompactPhone(t *testing.T) {
+	for _, s := range []string{"030 1234567", "+49 (0)30 123-4567", "+49+30", "1+2", "030 1234567 ext. 12", "", "+", "a", "0/1.2-3"} {
+		if got := string(appendCompactPhone([]byte("DE\x00"), s)); got != "DE\x00"+compactPhone(s) {
+			t.Errorf("appendCompactPhone(%q) = %q; compactPhone %q", s, got, compactPhone(s))
+		}
+	}
+}
+
+// TestCountryCache: cached results (first call, hits, after the cache was emptied) are exactly the
+// lookup's.
+func TestCountryCache(t *testing.T) {
+	inputs := []string{"Germany", "germany", " DE ", "DEU", "276", "U.S.", "USA", "United Kingdom", "UK", "Deutschland",
+		"Côte d'Ivoire", "Narnia", "", "  ", "XX", "999", strings.Repeat("a", 80)}
+	check := func(s string) {
+		t.Helper()
+		var want string
+		var wantErr error
+		if tr := strings.TrimSpace(s); tr == "" {
+			wantErr = fmt.Errorf("empty country")
+		} else {
+			want, wantErr = country(tr)
+		}
+		for range 2 {
+			got, err := Country(s)
+			if got != want || fmt.Sprint(err) != fmt.Sprint(wantErr) {
+				t.Fatalf("Country(%q) = %q, %v; uncached %q, %v", s, got, err, want, wantErr)
+			}
+		}
+	}
+	for _, s := range inputs {
+		check(s)
+	}
+	for i := range maxCountryCache + 10 {
+		check(fmt.Sprintf("nowhere %d", i))
+	}
+	for _, s := range inputs {
+		check(s)
+	}
+	countryMu.RLock()
+	n := len(countryCache)
+	countryMu.RUnlock()
+	if n > maxCountryCache {
+		t.Fatalf("country cache holds %d entries", n)
+	}
+}
