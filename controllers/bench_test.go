@@ -8,6 +8,7 @@ package controllers
 //	BenchmarkRoutingLatency    insert → routed state readable, single leads at a steady trickle (p50/p99)
 //	BenchmarkRoutingBurst      100,000 leads routed from a backlog (leads/s) vs a plain batched UPDATE
 //	BenchmarkSLABreachDelay    deadline → breach recorded with 10,000 open handoffs due over 20 s
+//	BenchmarkRoutingBehindExpensiveQueue  new leads behind 500 waiting leads and an expensive selector (bench_queue_test.go)
 
 import (
 	"context"
