@@ -126,8 +126,8 @@ func TestScorecardDataQuality(t *testing.T) {
 				}
 			}
 
-			// The store's DataQuality over the same leads (created since the period's start: none after).
-			sqs, err := st.DataQuality(context.Background(), store.DataQualityQuery{Since: viaStore.Start})
+			// The store's DataQuality over the same leads: those created in the period [Start, End).
+			sqs, err := st.DataQuality(context.Background(), store.DataQualityQuery{Since: viaStore.Start, Until: viaStore.End})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -15,11 +15,13 @@ const (
 // DataQualityFields lists the fields DataQuality counts, in order.
 var DataQualityFields = []string{FieldEmail, FieldCompany, FieldCountry, FieldEmployees, FieldDuplicates}
 
-// DataQualityQuery selects the leads DataQuality counts: created at or after Since, and governed by
-// Policy ("namespace/name") when set. Both are range scans of an index on (created_at) and (policy,
-// created_at).
+// DataQualityQuery selects the leads DataQuality counts: created at or after Since and, when Until is
+// set, before Until (a closed period [Since, Until), such as a scorecard's quarter; zero means up to
+// now), and governed by Policy ("namespace/name") when set. Both are range scans of an index on
+// (created_at) and (policy, created_at).
 type DataQualityQuery struct {
 	Since  time.Time
+	Until  time.Time
 	Policy string
 }
 

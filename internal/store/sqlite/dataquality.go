@@ -7,12 +7,15 @@ import (
 	"github.com/leadops/leadops/internal/store"
 )
 
-// DataQuality counts, per source, the leads created since q.Since (of q.Policy when set) and the
+// DataQuality counts, per source, the leads created since q.Since (and before q.Until when set; of q.Policy when set) and the
 // ones missing each field: a range scan of leads_created_idx or leads_policy_idx.
 func (s *Store) DataQuality(ctx context.Context, q store.DataQualityQuery) ([]store.SourceQuality, error) {
 	where, args := `created_at >= ?`, []any{q.Since.UnixMicro()}
 	if q.Policy != "" {
 		where, args = `policy = ? AND created_at >= ?`, []any{q.Policy, q.Since.UnixMicro()}
+	}
+	if !q.Until.IsZero() {
+		where, args = where+` AND created_at < ?`, append(args, q.Until.UnixMicro())
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT source, count(*),
 			sum(CASE WHEN email = '' THEN 1 ELSE 0 END), sum(CASE WHEN company = '' THEN 1 ELSE 0 END),

@@ -71,4 +71,28 @@ func testDataQuality(t *testing.T, s store.Store) {
 	if got, err := s.DataQuality(ctx(t), store.DataQualityQuery{Since: time.Now().Add(time.Hour)}); err != nil || len(got) != 0 {
 		t.Errorf("DataQuality of a future window = %+v, %v", got, err)
 	}
+
+	// Until closes the period: a lead created at or after it is not counted.
+	time.Sleep(10 * time.Millisecond)
+	until := time.Now()
+	time.Sleep(10 * time.Millisecond)
+	put("dq-7", func(in *store.LeadInput) { in.Source = "late" })
+	since := until.Add(-24 * time.Hour)
+	if got, err := s.DataQuality(ctx(t), store.DataQualityQuery{Since: since, Until: until}); err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("DataQuality until before dq-7 = %+v, %v\nwant %+v", got, err, want)
+	}
+	got, err = s.DataQuality(ctx(t), store.DataQualityQuery{Since: since})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 4 || got[3].Source != "late" || got[3].Leads != 1 {
+		t.Errorf("DataQuality without Until = %+v, want web, \"\", fair, late", got)
+	}
+	if got, err := s.DataQuality(ctx(t), store.DataQualityQuery{Since: since, Until: since.Add(time.Hour)}); err != nil || len(got) != 0 {
+		t.Errorf("DataQuality of a past period = %+v, %v", got, err)
+	}
+	if got, err := s.DataQuality(ctx(t), store.DataQualityQuery{Since: since, Until: until, Policy: "ns/p"}); err != nil ||
+		!reflect.DeepEqual(got, []store.SourceQuality{{Source: "web", Leads: 1, Missing: m(0, 0, 0, 0, 0)}}) {
+		t.Errorf("DataQuality of ns/p until = %+v, %v", got, err)
+	}
 }
