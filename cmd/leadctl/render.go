@@ -137,7 +137,7 @@ func renderLead(w io.Writer, l *lead.Lead, events []store.AuditEvent, now time.T
 	if l.DuplicateOf != "" {
 		line("Duplicate of", l.DuplicateOf+" (same email as that open lead when this one arrived)")
 	}
-	if n := countEvents(events, lead.EventDuplicateAttached); n > 0 {
+	if n := int(l.Duplicates); n > 0 { // the store's count, kept with the link
 		line("Duplicates", fmt.Sprintf("%d later %s of the same person linked to this one", n, plural(n, "lead", "leads")))
 	}
 	if l.ReassignmentCount > 0 {

@@ -102,6 +102,10 @@ type Lead struct {
 	// DuplicateOf is the id of the open lead this one duplicates (same email), set by the store when
 	// it inserts the lead and never changed afterwards; empty for an original. See OpenForDuplicates.
 	DuplicateOf string `json:"duplicateOf,omitempty"`
+	// Duplicates counts the leads the store linked to this one as its duplicates (their DuplicateOf
+	// is this lead's id), incremented in the transaction that links each; its owner's "activity
+	// count" of the same person arriving again. It does not change Version.
+	Duplicates int64 `json:"duplicates,omitempty"`
 
 	// Version increases by one on every change; writers use it for optimistic concurrency.
 	Version int64 `json:"version"`

@@ -89,6 +89,9 @@ func (s *Store) UpsertLead(ctx context.Context, in store.LeadInput, actor string
 		evs := []store.AuditEvent{core.UpdatedEvent(l, actor)}
 		if created {
 			evs = append([]store.AuditEvent{core.CreatedEvent(l, actor)}, core.DuplicateEvents(l, actor)...)
+			if err := countDuplicates(ctx, tx, []*lead.Lead{l}); err != nil {
+				return err
+			}
 		}
 		return recordAndNotify(ctx, tx, []*lead.Lead{l}, evs)
 	})
@@ -178,6 +181,14 @@ func (s *Store) UpsertLeads(ctx context.Context, in []store.LeadInput, actor str
 		}
 		if err := rows.Err(); err != nil {
 			return err
+		}
+		if err := countDuplicates(ctx, tx, written); err != nil {
+			return err
+		}
+		for _, l := range written { // an original created in this batch returns its count
+			if i, ok := pos[l.DuplicateOf]; ok && out[i] != nil {
+				out[i].Duplicates++
+			}
 		}
 		for i, l := range out {
 			if l == nil {
@@ -501,6 +512,30 @@ func batchDuplicates(ctx context.Context, tx pgx.Tx, ids, emails []string, exts 
 		}
 	}
 	return dupOf, nil
+}
+
+// countDuplicates adds, in the link's transaction, each created duplicate among ls to its
+// original's duplicates count (not a change of the original: its version stays).
+func countDuplicates(ctx context.Context, tx pgx.Tx, ls []*lead.Lead) error {
+	n := map[string]int64{}
+	for _, l := range ls {
+		if l.DuplicateOf != "" {
+			n[l.DuplicateOf]++
+		}
+	}
+	if len(n) == 0 {
+		return nil
+	}
+	ids, counts := make([]string, 0, len(n)), make([]int64, 0, len(n))
+	for id, c := range n {
+		ids, counts = append(ids, id), append(counts, c)
+	}
+	_, err := tx.Exec(ctx, `UPDATE leads SET duplicates = leads.duplicates + c.n
+		FROM unnest($1::uuid[], $2::int[]) AS c(id, n) WHERE leads.id = c.id`, ids, counts)
+	if err != nil {
+		return fmt.Errorf("count duplicates: %w", err)
+	}
+	return nil
 }
 
 // repeats reports whether a non-empty email occurs twice.

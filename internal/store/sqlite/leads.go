@@ -89,14 +89,18 @@ func (s *Store) UpsertLeads(ctx context.Context, in []store.LeadInput, actor str
 		}
 		defer stmt.Close()
 		now := s.opts.Now()
+		at := make(map[string]int, len(items)) // id → position
 		for i, item := range items {
 			l, created, changed, err := upsertOne(ctx, tx, stmt, item, actor, now)
 			if err != nil {
 				return &store.ItemError{Index: i, Err: err}
 			}
-			out[i] = l
+			out[i], at[l.ID] = l, i
 			if created || changed {
 				touched = append(touched, l.ID)
+			}
+			if j, ok := at[l.DuplicateOf]; ok && created { // an earlier item's count, as stored
+				out[j].Duplicates++
 			}
 		}
 		return nil
@@ -135,6 +139,12 @@ func upsertOne(ctx context.Context, tx *sql.Tx, stmt *sql.Stmt, in store.LeadInp
 	evs := []store.AuditEvent{core.UpdatedEvent(l, actor)}
 	if l.ID == nl.ID {
 		evs = append([]store.AuditEvent{core.CreatedEvent(l, actor)}, core.DuplicateEvents(l, actor)...)
+		if l.DuplicateOf != "" {
+			// The original's count, in the link's transaction (not a change: its version stays).
+			if _, err := tx.ExecContext(ctx, `UPDATE leads SET duplicates = duplicates + 1 WHERE id = ?`, l.DuplicateOf); err != nil {
+				return nil, false, false, err
+			}
+		}
 	}
 	for _, ev := range evs {
 		if err := insertAudit(ctx, tx, ev); err != nil {

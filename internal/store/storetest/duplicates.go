@@ -75,6 +75,10 @@ func testDuplicatesConcurrent(t *testing.T, s store.Store) {
 	if c := countType(mustAudit(t, s, orig.ID), lead.EventDuplicateAttached); c != n-1 {
 		t.Fatalf("original: %d %q audit entries, want %d", c, lead.EventDuplicateAttached, n-1)
 	}
+	// The original's stored count of its duplicates; counting is not a change of the original.
+	if got := mustGet(t, s, orig.ID); got.Duplicates != n-1 || got.Version != orig.Version {
+		t.Fatalf("original: duplicates %d version %d, want %d and %d", got.Duplicates, got.Version, n-1, orig.Version)
+	}
 	// Re-posting an existing external id is an update, never a new duplicate.
 	again := mustUpsert(t, s, dupInput("tool-0", "same.person@example.com"))
 	if again.ID != out[0].ID || again.DuplicateOf != out[0].DuplicateOf {
@@ -129,6 +133,18 @@ func testDuplicatesBatch(t *testing.T, s store.Store) {
 	}
 	if c := countType(mustAudit(t, s, out[1].ID), lead.EventDuplicateAttached); c != 1 {
 		t.Fatalf("batch original: %d attached entries, want 1", c)
+	}
+	// Duplicates counts: stored and returned, for a stored original and one created in the batch.
+	for _, c := range []struct {
+		name string
+		l    *lead.Lead
+		want int64
+	}{{"stored original", mustGet(t, s, orig.ID), 1}, {"returned stored original", out[3], 1},
+		{"batch original", mustGet(t, s, out[1].ID), 1}, {"returned batch original", out[1], 1},
+		{"returned duplicate", out[2], 0}, {"stored duplicate", mustGet(t, s, out[0].ID), 0}} {
+		if c.l.Duplicates != c.want {
+			t.Errorf("%s: duplicates %d, want %d", c.name, c.l.Duplicates, c.want)
+		}
 	}
 }
 
