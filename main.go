@@ -42,6 +42,7 @@ type config struct {
 	metricsInsecure        bool
 	storeDSN               string
 	apiAddr, apiTokenFile  string
+	duplicateAttribute     string
 }
 
 func envOr(name, def string) string {
@@ -61,6 +62,8 @@ func main() {
 		"Lead store: postgres://… for PostgreSQL, or sqlite://PATH for the embedded store. A non-empty LEADOPS_STORE_DSN (mounted from a Secret) takes precedence, so a Secret switches a deployment to PostgreSQL without editing its arguments.")
 	flag.StringVar(&cfg.apiAddr, "api-bind-address", envOr("LEADOPS_API_ADDR", ":8082"), "Address the lead store's HTTP API binds to; \"0\" disables it.")
 	flag.StringVar(&cfg.apiTokenFile, "api-token-file", envOr("LEADOPS_API_TOKEN_FILE", ""), "File of accepted API bearer tokens (one per line, optionally name:token); reloaded when it changes.")
+	flag.StringVar(&cfg.duplicateAttribute, "duplicate-attribute", envOr("LEADOPS_DUPLICATE_ATTRIBUTE", ""),
+		"Custom attribute (such as crmContactId) whose value identifies a person across sources: a new lead with another email but the same value as an open lead is linked to it as a duplicate, like a same-email lead. Empty: email only. Every process that writes leads (the manager, leadctl serve/import --store) should use the same value; LEADOPS_DUPLICATE_ATTRIBUTE sets it for all of them.")
 	opts := zap.Options{}
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -78,7 +81,7 @@ func main() {
 func run(ctx context.Context, cfg config) error {
 	log := ctrl.Log.WithName("setup")
 	openCtx, cancel := context.WithTimeout(ctx, time.Minute)
-	st, err := storeopen.Open(openCtx, cfg.storeDSN, store.Options{})
+	st, err := storeopen.Open(openCtx, cfg.storeDSN, store.Options{DuplicateAttribute: cfg.duplicateAttribute})
 	cancel()
 	if err != nil {
 		return fmt.Errorf("opening the lead store: %w", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/leadops/leadops/internal/lead"
 	"github.com/leadops/leadops/internal/store"
@@ -30,7 +31,7 @@ type leadStore interface {
 }
 
 func openStoreBackend(ctx context.Context, dsn, actor string) (backend, error) {
-	st, err := storeopen.Open(ctx, dsn, store.Options{})
+	st, err := storeopen.Open(ctx, dsn, store.Options{DuplicateAttribute: os.Getenv("LEADOPS_DUPLICATE_ATTRIBUTE")})
 	if err != nil {
 		return nil, err
 	}

@@ -146,7 +146,7 @@ func (x *explainer) story(l *lead.Lead, events []store.AuditEvent) {
 	}
 	x.para(2, "It came in with "+strings.Join(from, ", ")+".")
 	if l.DuplicateOf != "" {
-		x.para(2, "It is a duplicate of lead "+l.DuplicateOf+": it arrived with the same email while that lead was open (leadctl explain "+l.DuplicateOf+").")
+		x.para(2, "It is a duplicate of lead "+l.DuplicateOf+": it arrived with the same email (or duplicate attribute) while that lead was open (leadctl explain "+l.DuplicateOf+").")
 	}
 	if n := countEvents(events, lead.EventDuplicateAttached); n > 0 {
 		x.para(2, fmt.Sprintf("%d later %s of the same person %s linked to it as %s.", n, plural(n, "lead", "leads"), plural(n, "was", "were"), plural(n, "a duplicate", "duplicates")))
@@ -258,9 +258,9 @@ func (x *explainer) sentence(ev store.AuditEvent, handedAt time.Time, handedTo s
 		}
 		s += "."
 	case lead.EventDuplicate:
-		s = fmt.Sprintf("The store linked it to open lead %s, which has the same email: it is a duplicate.", dataStr(ev, "duplicateOf"))
+		s = fmt.Sprintf("The store linked it to open lead %s, which has the same %s: it is a duplicate.", dataStr(ev, "duplicateOf"), duplicateBasis(ev))
 	case lead.EventDuplicateAttached:
-		s = fmt.Sprintf("Lead %s arrived with the same email", dataStr(ev, "duplicate"))
+		s = fmt.Sprintf("Lead %s arrived with the same %s", dataStr(ev, "duplicate"), duplicateBasis(ev))
 		if src := dataStr(ev, "source"); src != "" {
 			s += " from " + src
 		}
@@ -480,4 +480,13 @@ func dataList(ev store.AuditEvent, k string) []string {
 		return out
 	}
 	return nil
+}
+
+// duplicateBasis is what a duplicate's audit entry says it matched on: "email", or the store's
+// duplicate attribute (data "basis").
+func duplicateBasis(ev store.AuditEvent) string {
+	if b := dataStr(ev, "basis"); b != "" {
+		return b
+	}
+	return "email"
 }

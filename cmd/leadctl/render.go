@@ -135,7 +135,7 @@ func renderLead(w io.Writer, l *lead.Lead, events []store.AuditEvent, now time.T
 	line("Owner", owner)
 	line("Handoff rules", l.Policy)
 	if l.DuplicateOf != "" {
-		line("Duplicate of", l.DuplicateOf+" (same email as that open lead when this one arrived)")
+		line("Duplicate of", l.DuplicateOf+" (same email or duplicate attribute as that open lead when this one arrived)")
 	}
 	if n := int(l.Duplicates); n > 0 { // the store's count, kept with the link
 		line("Duplicates", fmt.Sprintf("%d later %s of the same person linked to this one", n, plural(n, "lead", "leads")))

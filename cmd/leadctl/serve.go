@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 
 	"github.com/go-logr/logr"
 
@@ -37,7 +38,7 @@ func runServe(ctx context.Context, e env, c *conn, args []string) int {
 		level = slog.LevelDebug
 	}
 	sl := slog.New(slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: level}))
-	st, err := storeopen.Open(ctx, dsn, store.Options{Logger: sl})
+	st, err := storeopen.Open(ctx, dsn, store.Options{Logger: sl, DuplicateAttribute: os.Getenv("LEADOPS_DUPLICATE_ATTRIBUTE")})
 	if err != nil {
 		fmt.Fprintln(e.stderr, "leadctl serve:", err)
 		return exitError

@@ -17,6 +17,13 @@ type Options struct {
 	// migration runs, SQLite opens the file with mode=ro and query_only, PostgreSQL sessions run
 	// with default_transaction_read_only, so every write method fails and nothing is written.
 	ReadOnly bool
+	// DuplicateAttribute names a custom attribute (such as crmContactId) whose value identifies a
+	// person across sources: a new lead whose value equals an open lead's is a duplicate of it even
+	// with another email, linked in the insert's transaction as a same-email duplicate is (the email
+	// is tried first). Only string and integral number values count, trimmed; empty means email only.
+	// The value is recorded when the lead is inserted (leads inserted before the option was set, or
+	// under another name, never match), and an update of the attribute does not change it.
+	DuplicateAttribute string
 }
 
 // Now returns the current time from the clock, in UTC and truncated to microseconds: both backends

@@ -32,10 +32,11 @@ WHERE (leads.email, leads.name, leads.company, leads.domain, leads.country, lead
 	excluded.score, excluded.attributes, excluded.phone, excluded.original)`
 
 const insertColumns = `(id, external_id, email, name, company, domain, country, industry, employees,
-	source, campaign, score, attributes, stage, created_at, updated_at, version, duplicate_of, phone, original)`
+	source, campaign, score, attributes, stage, created_at, updated_at, version, duplicate_of, phone, original,
+	duplicate_key)`
 
 const upsertSQL = `INSERT INTO leads ` + insertColumns + `
-VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, 'new', $14, $14, 1, $15, $16, $17::jsonb)` + upsertSet +
+VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, 'new', $14, $14, 1, $15, $16, $17::jsonb, $18)` + upsertSet +
 	` RETURNING ` + leadColumns
 
 // upsertBatchSQL is the same upsert for a whole batch in one statement: the rows travel as one
@@ -45,12 +46,12 @@ VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, 'ne
 const upsertBatchSQL = `INSERT INTO leads ` + insertColumns + `
 SELECT u.id, u.external_id, u.email, u.name, u.company, u.domain, u.country, u.industry, u.employees,
 	u.source, u.campaign, u.score, u.attributes::jsonb, 'new', $14, $14, 1, u.duplicate_of, u.phone,
-	u.original::jsonb
+	u.original::jsonb, u.duplicate_key
 FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
 	$8::text[], $9::bigint[], $10::text[], $11::text[], $12::bigint[], $13::text[], $15::text[],
-	$16::text[], $17::text[])
+	$16::text[], $17::text[], $18::text[])
 	AS u(id, external_id, email, name, company, domain, country, industry, employees, source,
-	campaign, score, attributes, duplicate_of, phone, original)` + upsertSet + ` RETURNING id::text`
+	campaign, score, attributes, duplicate_of, phone, original, duplicate_key)` + upsertSet + ` RETURNING id::text`
 
 // UpsertLead creates or updates one lead by external id.
 func (s *Store) UpsertLead(ctx context.Context, in store.LeadInput, actor string) (*lead.Lead, bool, error) {
@@ -69,14 +70,19 @@ func (s *Store) UpsertLead(ctx context.Context, in store.LeadInput, actor string
 	}
 	var out *lead.Lead
 	var created bool
+	key := core.DuplicateKey(in.Attributes, s.opts.DuplicateAttribute)
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		open, err := lockOpenOriginals(ctx, tx, []string{in.Email})
+		openE, openK, err := lockOpenOriginals(ctx, tx, []string{in.Email}, []string{key})
 		if err != nil {
 			return err
 		}
+		dupOf, byKey := openE[in.Email], false
+		if dupOf == "" && key != "" {
+			dupOf, byKey = openK[key], openK[key] != ""
+		}
 		l, err := scanLead(tx.QueryRow(ctx, upsertSQL, nl.ID, nullString(in.ExternalID), in.Email, in.Name,
 			in.Company, in.Domain, in.Country, in.Industry, in.Employees, in.Source, in.Campaign, in.Score,
-			attrs, now, open[in.Email], in.Phone, core.OriginalJSON(in.Original)))
+			attrs, now, dupOf, in.Phone, core.OriginalJSON(in.Original), key))
 		if errors.Is(err, pgx.ErrNoRows) {
 			// Known external id, nothing differs: idempotent, nothing to record or announce.
 			out, err = scanLead(tx.QueryRow(ctx, `SELECT `+leadColumns+` FROM leads WHERE external_id = $1`, in.ExternalID))
@@ -88,7 +94,7 @@ func (s *Store) UpsertLead(ctx context.Context, in store.LeadInput, actor string
 		out, created = l, l.ID == nl.ID
 		evs := []store.AuditEvent{core.UpdatedEvent(l, actor)}
 		if created {
-			evs = append([]store.AuditEvent{core.CreatedEvent(l, actor)}, core.DuplicateEvents(l, actor)...)
+			evs = append([]store.AuditEvent{core.CreatedEvent(l, actor)}, core.DuplicateEventsBy(l, actor, core.DuplicateBasis(key, byKey))...)
 			if err := countDuplicates(ctx, tx, []*lead.Lead{l}); err != nil {
 				return err
 			}
@@ -120,7 +126,7 @@ func (s *Store) UpsertLeads(ctx context.Context, in []store.LeadInput, actor str
 		emails, names, companies, domains, countries, industries = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		employees, scores                                        = make([]int64, n), make([]int64, n)
 		sources, campaigns, attrs                                = make([]string, n), make([]string, n), make([]string, n)
-		phones, originals                                        = make([]string, n), make([]string, n)
+		phones, originals, keys                                  = make([]string, n), make([]string, n), make([]string, n)
 		pos                                                      = make(map[string]int, n) // new id → input position
 		byExt                                                    = make(map[string]int, n)
 	)
@@ -136,18 +142,19 @@ func (s *Store) UpsertLeads(ctx context.Context, in []store.LeadInput, actor str
 		countries[i], industries[i], employees[i] = it.Country, it.Industry, it.Employees
 		sources[i], campaigns[i], scores[i] = it.Source, it.Campaign, it.Score
 		phones[i], originals[i] = it.Phone, core.OriginalJSON(it.Original)
+		keys[i] = core.DuplicateKey(it.Attributes, s.opts.DuplicateAttribute)
 		if attrs[i], err = it.AttributesJSON(); err != nil {
 			return nil, &store.ItemError{Index: i, Err: err}
 		}
 	}
 	out := make([]*lead.Lead, n)
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		dupOf, err := batchDuplicates(ctx, tx, ids, emails, exts)
+		dupOf, byKey, err := batchDuplicates(ctx, tx, ids, emails, keys, exts)
 		if err != nil {
 			return err
 		}
 		rows, err := tx.Query(ctx, upsertBatchSQL, ids, exts, emails, names, companies, domains,
-			countries, industries, employees, sources, campaigns, scores, attrs, now, dupOf, phones, originals)
+			countries, industries, employees, sources, campaigns, scores, attrs, now, dupOf, phones, originals, keys)
 		if err != nil {
 			return err
 		}
@@ -176,7 +183,7 @@ func (s *Store) UpsertLeads(ctx context.Context, in []store.LeadInput, actor str
 			l.DuplicateOf = dupOf[i]
 			out[i] = l
 			events = append(events, core.CreatedEvent(l, actor))
-			events = append(events, core.DuplicateEvents(l, actor)...)
+			events = append(events, core.DuplicateEventsBy(l, actor, core.DuplicateBasis(keys[i], byKey[i]))...)
 			written = append(written, l)
 		}
 		if err := rows.Err(); err != nil {
@@ -436,45 +443,73 @@ const (
 	lookupOpenSQL = `SELECT u.e, o.id FROM (SELECT DISTINCT e FROM unnest($1::text[]) AS e WHERE e <> '') u,
 		LATERAL (SELECT id::text AS id FROM leads WHERE email = u.e AND ` + core.DuplicateOpenWhere + `
 		ORDER BY created_at, id LIMIT 1) o`
+	// lookupKeySQL is lookupOpenSQL for duplicate keys (leads_open_key_idx).
+	lookupKeySQL = `SELECT u.e, o.id FROM (SELECT DISTINCT e FROM unnest($1::text[]) AS e WHERE e <> '') u,
+		LATERAL (SELECT id::text AS id FROM leads WHERE duplicate_key = u.e AND ` + core.DuplicateKeyOpenWhere + `
+		ORDER BY created_at, id LIMIT 1) o`
 )
 
-// lockOpenOriginals locks the emails (see lockOpenSQL) and returns the open original of each that has one.
-func lockOpenOriginals(ctx context.Context, tx pgx.Tx, emails []string) (map[string]string, error) {
-	open := map[string]string{}
-	hasEmail := false
+// lockOpenOriginals locks the emails and duplicate keys (see lockOpenSQL: one statement, all in hash
+// order) and returns the open original of each email and of each key that has one.
+func lockOpenOriginals(ctx context.Context, tx pgx.Tx, emails, keys []string) (openE, openK map[string]string, err error) {
+	openE, openK = map[string]string{}, map[string]string{}
+	hasEmail, hasKey := false, false
 	for _, e := range emails {
 		hasEmail = hasEmail || e != ""
 	}
-	if !hasEmail {
-		return open, nil
+	for _, k := range keys {
+		hasKey = hasKey || k != ""
+	}
+	if !hasEmail && !hasKey {
+		return openE, openK, nil
+	}
+	all := emails
+	if hasKey {
+		all = append(append(make([]string, 0, len(emails)+len(keys)), emails...), keys...)
 	}
 	var n int64
-	if err := tx.QueryRow(ctx, lockOpenSQL, emails).Scan(&n); err != nil {
-		return nil, fmt.Errorf("lock emails: %w", err)
+	if err := tx.QueryRow(ctx, lockOpenSQL, all).Scan(&n); err != nil {
+		return nil, nil, fmt.Errorf("lock emails: %w", err)
 	}
-	rows, err := tx.Query(ctx, lookupOpenSQL, emails)
+	if hasEmail {
+		if err := lookupOpen(ctx, tx, lookupOpenSQL, emails, openE); err != nil {
+			return nil, nil, err
+		}
+	}
+	if hasKey {
+		if err := lookupOpen(ctx, tx, lookupKeySQL, keys, openK); err != nil {
+			return nil, nil, err
+		}
+	}
+	return openE, openK, nil
+}
+
+// lookupOpen runs lookupOpenSQL or lookupKeySQL over vs into open.
+func lookupOpen(ctx context.Context, tx pgx.Tx, query string, vs []string, open map[string]string) error {
+	rows, err := tx.Query(ctx, query, vs)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var e, id string
-		if err := rows.Scan(&e, &id); err != nil {
-			return nil, err
+		var v, id string
+		if err := rows.Scan(&v, &id); err != nil {
+			return err
 		}
-		open[e] = id
+		open[v] = id
 	}
-	return open, rows.Err()
+	return rows.Err()
 }
 
 // batchDuplicates returns, per batch item, the id of the open lead it duplicates: a stored open
-// original, else the first new lead of the batch with that email (items that update an existing
-// external id keep their lead and are never linked).
-func batchDuplicates(ctx context.Context, tx pgx.Tx, ids, emails []string, exts []*string) ([]string, error) {
-	dupOf := make([]string, len(ids))
-	open, err := lockOpenOriginals(ctx, tx, emails)
-	if err != nil || len(open) == 0 && !repeats(emails) {
-		return dupOf, err
+// original, else the first new lead of the batch with that email, else the same for its duplicate
+// key (byKey then says so); items that update an existing external id keep their lead and are never
+// linked.
+func batchDuplicates(ctx context.Context, tx pgx.Tx, ids, emails, keys []string, exts []*string) (dupOf []string, byKey []bool, err error) {
+	dupOf, byKey = make([]string, len(ids)), make([]bool, len(ids))
+	open, openK, err := lockOpenOriginals(ctx, tx, emails, keys)
+	if err != nil || len(open) == 0 && len(openK) == 0 && !repeats(emails) && !repeats(keys) {
+		return dupOf, byKey, err
 	}
 	var known []string
 	for _, e := range exts {
@@ -486,32 +521,40 @@ func batchDuplicates(ctx context.Context, tx pgx.Tx, ids, emails []string, exts 
 	if len(known) > 0 {
 		rows, err := tx.Query(ctx, `SELECT external_id FROM leads WHERE external_id = ANY($1)`, known)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for rows.Next() {
 			var e string
 			if err := rows.Scan(&e); err != nil {
 				rows.Close()
-				return nil, err
+				return nil, nil, err
 			}
 			existing[e] = true
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	for i, e := range emails {
-		if e == "" || exts[i] != nil && existing[*exts[i]] {
+		k := keys[i]
+		if e == "" && k == "" || exts[i] != nil && existing[*exts[i]] {
 			continue
 		}
-		if orig, ok := open[e]; ok {
+		if orig, ok := open[e]; ok && e != "" {
 			dupOf[i] = orig
+		} else if orig, ok := openK[k]; ok && k != "" {
+			dupOf[i], byKey[i] = orig, true
 		} else {
-			open[e] = ids[i]
+			if e != "" {
+				open[e] = ids[i]
+			}
+			if k != "" {
+				openK[k] = ids[i]
+			}
 		}
 	}
-	return dupOf, nil
+	return dupOf, byKey, nil
 }
 
 // countDuplicates adds, in the link's transaction, each created duplicate among ls to its

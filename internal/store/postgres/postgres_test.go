@@ -17,7 +17,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 
 func openFresh(t testing.TB) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), pgtest.NewDatabase(t), store.Options{})
+	s, err := Open(context.Background(), pgtest.NewDatabase(t), storetest.Options)
 	if err != nil {
 		t.Fatal(err)
 	}

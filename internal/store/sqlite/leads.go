@@ -18,8 +18,8 @@ import (
 // concurrent writers of one external id from creating two leads.
 const upsertSQL = `INSERT INTO leads (id, external_id, email, name, company, domain, country, industry,
 	employees, source, campaign, score, attributes, stage, created_at, updated_at, version, duplicate_of,
-	phone, original)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, 1, ?, ?, ?)
+	phone, original, duplicate_key)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, 1, ?, ?, ?, ?)
 ON CONFLICT (external_id) DO UPDATE SET email = excluded.email, name = excluded.name,
 	company = excluded.company, domain = excluded.domain, country = excluded.country,
 	industry = excluded.industry, employees = excluded.employees, source = excluded.source,
@@ -55,7 +55,7 @@ func (s *Store) UpsertLead(ctx context.Context, in store.LeadInput, actor string
 			return err
 		}
 		defer stmt.Close()
-		out, created, changed, err = upsertOne(ctx, tx, stmt, in, actor, s.opts.Now())
+		out, created, changed, err = upsertOne(ctx, tx, stmt, in, actor, s.opts.Now(), s.opts.DuplicateAttribute)
 		return err
 	})
 	if err != nil {
@@ -91,7 +91,7 @@ func (s *Store) UpsertLeads(ctx context.Context, in []store.LeadInput, actor str
 		now := s.opts.Now()
 		at := make(map[string]int, len(items)) // id → position
 		for i, item := range items {
-			l, created, changed, err := upsertOne(ctx, tx, stmt, item, actor, now)
+			l, created, changed, err := upsertOne(ctx, tx, stmt, item, actor, now, s.opts.DuplicateAttribute)
 			if err != nil {
 				return &store.ItemError{Index: i, Err: err}
 			}
@@ -112,7 +112,7 @@ func (s *Store) UpsertLeads(ctx context.Context, in []store.LeadInput, actor str
 	return out, nil
 }
 
-func upsertOne(ctx context.Context, tx *sql.Tx, stmt *sql.Stmt, in store.LeadInput, actor string, now time.Time) (l *lead.Lead, created, changed bool, err error) {
+func upsertOne(ctx context.Context, tx *sql.Tx, stmt *sql.Stmt, in store.LeadInput, actor string, now time.Time, dupAttr string) (l *lead.Lead, created, changed bool, err error) {
 	nl := core.NewLead(in, now)
 	attrs, err := in.AttributesJSON()
 	if err != nil {
@@ -120,14 +120,21 @@ func upsertOne(ctx context.Context, tx *sql.Tx, stmt *sql.Stmt, in store.LeadInp
 	}
 	// The duplicate check runs in the insert's write transaction (SQLite has one writer at a time),
 	// so concurrent inserts of one email see each other: one original, the rest its duplicates. On
-	// an external id that exists already the value is ignored (ON CONFLICT leaves duplicate_of).
-	dupOf, err := openOriginal(ctx, tx, in.Email)
+	// an external id that exists already the value is ignored (ON CONFLICT leaves duplicate_of and
+	// duplicate_key). The email is tried first, then the duplicate attribute's key.
+	key := core.DuplicateKey(in.Attributes, dupAttr)
+	dupOf, err := openOriginal(ctx, tx, openOriginalSQL, in.Email)
+	byKey := false
+	if err == nil && dupOf == "" && key != "" {
+		dupOf, err = openOriginal(ctx, tx, openKeySQL, key)
+		byKey = dupOf != ""
+	}
 	if err != nil {
 		return nil, false, false, err
 	}
 	l, err = scanLead(stmt.QueryRowContext(ctx, nl.ID, nullString(in.ExternalID), in.Email, in.Name,
 		in.Company, in.Domain, in.Country, in.Industry, in.Employees, in.Source, in.Campaign, in.Score,
-		attrs, now.UnixMicro(), now.UnixMicro(), dupOf, in.Phone, core.OriginalJSON(in.Original)))
+		attrs, now.UnixMicro(), now.UnixMicro(), dupOf, in.Phone, core.OriginalJSON(in.Original), key))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		// The external id exists and nothing differs: idempotent, nothing to record.
@@ -138,7 +145,7 @@ func upsertOne(ctx context.Context, tx *sql.Tx, stmt *sql.Stmt, in store.LeadInp
 	}
 	evs := []store.AuditEvent{core.UpdatedEvent(l, actor)}
 	if l.ID == nl.ID {
-		evs = append([]store.AuditEvent{core.CreatedEvent(l, actor)}, core.DuplicateEvents(l, actor)...)
+		evs = append([]store.AuditEvent{core.CreatedEvent(l, actor)}, core.DuplicateEventsBy(l, actor, core.DuplicateBasis(key, byKey))...)
 		if l.DuplicateOf != "" {
 			// The original's count, in the link's transaction (not a change: its version stays).
 			if _, err := tx.ExecContext(ctx, `UPDATE leads SET duplicates = duplicates + 1 WHERE id = ?`, l.DuplicateOf); err != nil {
@@ -158,13 +165,18 @@ func upsertOne(ctx context.Context, tx *sql.Tx, stmt *sql.Stmt, in store.LeadInp
 const openOriginalSQL = `SELECT id FROM leads INDEXED BY leads_open_email_idx WHERE email = ? AND ` +
 	core.DuplicateOpenWhere + ` ORDER BY created_at, id LIMIT 1`
 
-// openOriginal returns the id of the open lead a new lead with this email duplicates, or "".
-func openOriginal(ctx context.Context, tx *sql.Tx, email string) (string, error) {
-	if email == "" {
+// openKeySQL finds the oldest open original with a duplicate key (leads_open_key_idx).
+const openKeySQL = `SELECT id FROM leads INDEXED BY leads_open_key_idx WHERE duplicate_key = ? AND ` +
+	core.DuplicateKeyOpenWhere + ` ORDER BY created_at, id LIMIT 1`
+
+// openOriginal returns the id of the open lead a new lead with this email (openOriginalSQL) or
+// duplicate key (openKeySQL) duplicates, or "".
+func openOriginal(ctx context.Context, tx *sql.Tx, query, v string) (string, error) {
+	if v == "" {
 		return "", nil
 	}
 	var id string
-	err := tx.QueryRowContext(ctx, openOriginalSQL, email).Scan(&id)
+	err := tx.QueryRowContext(ctx, query, v).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}

@@ -16,7 +16,7 @@ import (
 
 func openTemp(t testing.TB) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "leads.db"), store.Options{})
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "leads.db"), storetest.Options)
 	if err != nil {
 		t.Fatal(err)
 	}

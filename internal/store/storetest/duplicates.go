@@ -16,6 +16,136 @@ var duplicateTests = []struct {
 	{"DuplicatesConcurrentSamePerson", testDuplicatesConcurrent},
 	{"DuplicatesAfterClose", testDuplicatesAfterClose},
 	{"DuplicatesBatch", testDuplicatesBatch},
+	{"DuplicatesByAttribute", testDuplicatesByAttribute},
+	{"DuplicatesByAttributeConcurrent", testDuplicatesByAttributeConcurrent},
+}
+
+func attrInput(ext, email string, id any) store.LeadInput {
+	in := dupInput(ext, email)
+	in.Attributes = map[string]any{"plan": "pro"}
+	if id != nil {
+		in.Attributes[DuplicateAttribute] = id
+	}
+	return in
+}
+
+// testDuplicatesByAttribute: with store.Options.DuplicateAttribute set (Options), two different
+// emails with the same attribute value are linked (audit basis: the attribute); without the
+// attribute, or another value, they are not; a closed original gives a new lead; a batch links to a
+// stored original and within itself; a number value counts as its integer text.
+func testDuplicatesByAttribute(t *testing.T, s store.Store) {
+	orig := mustUpsert(t, s, attrInput("crm-a", "jane@work.example", "C-1"))
+	dup := mustUpsert(t, s, attrInput("crm-b", "jane.private@home.example", " C-1 "))
+	if dup.DuplicateOf != orig.ID {
+		t.Fatalf("same %s, other email: duplicateOf %q, want %s", DuplicateAttribute, dup.DuplicateOf, orig.ID)
+	}
+	if got := mustGet(t, s, orig.ID); got.Duplicates != 1 {
+		t.Errorf("original: duplicates %d, want 1", got.Duplicates)
+	}
+	var reason string
+	for _, ev := range mustAudit(t, s, dup.ID) {
+		if ev.Type == lead.EventDuplicate {
+			reason = ev.Reason
+		}
+	}
+	if want := "same " + DuplicateAttribute + " as open lead " + orig.ID; reason != want {
+		t.Errorf("duplicate audit reason %q, want %q", reason, want)
+	}
+	for _, c := range []struct {
+		name string
+		in   store.LeadInput
+	}{
+		{"attribute absent", attrInput("crm-c", "someone@else.example", nil)},
+		{"another value", attrInput("crm-d", "other@else.example", "C-2")},
+		{"empty value", attrInput("crm-e", "empty@else.example", "")},
+	} {
+		if l := mustUpsert(t, s, c.in); l.DuplicateOf != "" {
+			t.Errorf("%s: linked to %s", c.name, l.DuplicateOf)
+		}
+	}
+	// The other attribute name does not match (the key is the configured attribute's).
+	in := dupInput("crm-f", "f@else.example")
+	in.Attributes = map[string]any{"otherId": "C-1"}
+	if l := mustUpsert(t, s, in); l.DuplicateOf != "" {
+		t.Errorf("another attribute with the value: linked to %s", l.DuplicateOf)
+	}
+
+	// A closed original: the same value is a new lead.
+	closed := inStageFrom(t, s, lead.StageLost, attrInput("crm-g", "g@work.example", "C-3"))
+	if l := mustUpsert(t, s, attrInput("crm-h", "h@home.example", "C-3")); l.DuplicateOf != "" {
+		t.Errorf("closed original %s: linked to %s, want a new lead", closed.ID, l.DuplicateOf)
+	}
+
+	// Numbers: 42 and "42" are one person.
+	n := mustUpsert(t, s, attrInput("crm-i", "i@work.example", 42.0))
+	if l := mustUpsert(t, s, attrInput("crm-j", "j@home.example", "42")); l.DuplicateOf != n.ID {
+		t.Errorf("number 42 then \"42\": duplicateOf %q, want %s", l.DuplicateOf, n.ID)
+	}
+
+	// Batch: a stored original, and a first new lead of the batch.
+	out, err := s.UpsertLeads(ctx(t), []store.LeadInput{
+		attrInput("crm-k", "k@a.example", "C-1"),
+		attrInput("crm-l", "l@a.example", "C-9"),
+		attrInput("crm-m", "m@b.example", "C-9"),
+		attrInput("crm-n", "n@c.example", nil),
+	}, actor)
+	if err != nil {
+		t.Fatalf("UpsertLeads: %v", err)
+	}
+	want := []string{orig.ID, "", out[1].ID, ""}
+	for i, l := range out {
+		if got := mustGet(t, s, l.ID); l.DuplicateOf != want[i] || got.DuplicateOf != want[i] {
+			t.Errorf("batch item %d: duplicateOf %q (stored %q), want %q", i, l.DuplicateOf, got.DuplicateOf, want[i])
+		}
+	}
+	if got := mustGet(t, s, orig.ID); got.Duplicates != 2 {
+		t.Errorf("original after the batch: duplicates %d, want 2", got.Duplicates)
+	}
+}
+
+// testDuplicatesByAttributeConcurrent: 20 goroutines post one person with 20 different emails and
+// one attribute value: one original, 19 duplicates, its count 19.
+func testDuplicatesByAttributeConcurrent(t *testing.T, s store.Store) {
+	const n = 20
+	var (
+		wg    sync.WaitGroup
+		start = make(chan struct{})
+		out   = make([]*lead.Lead, n)
+		errs  = make([]error, n)
+	)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			out[i], _, errs[i] = s.UpsertLead(ctx(t), attrInput(fmt.Sprintf("crm-tool-%d", i), fmt.Sprintf("p%d@tool.example", i), "C-77"), actor)
+		}()
+	}
+	close(start)
+	wg.Wait()
+	var orig *lead.Lead
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("post %d: %v", i, err)
+		}
+		if out[i].DuplicateOf == "" {
+			if orig != nil {
+				t.Fatalf("two originals: %s and %s", orig.ID, out[i].ID)
+			}
+			orig = out[i]
+		}
+	}
+	if orig == nil {
+		t.Fatal("no original")
+	}
+	for i, l := range out {
+		if l.ID != orig.ID && l.DuplicateOf != orig.ID {
+			t.Fatalf("lead %d: duplicateOf %q, want %s", i, l.DuplicateOf, orig.ID)
+		}
+	}
+	if got := mustGet(t, s, orig.ID); got.Duplicates != n-1 {
+		t.Fatalf("original: duplicates %d, want %d", got.Duplicates, n-1)
+	}
 }
 
 func dupInput(ext, email string) store.LeadInput {

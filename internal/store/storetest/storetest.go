@@ -15,7 +15,14 @@ import (
 	"github.com/leadops/leadops/internal/store"
 )
 
-// NewStore returns a fresh, empty, migrated store that the test's cleanup closes.
+// Options are the store.Options a backend opens the suite's stores with: the suite's duplicate
+// attribute (leads that send it are duplicates across emails; input() never sends it).
+var Options = store.Options{DuplicateAttribute: DuplicateAttribute}
+
+// DuplicateAttribute is the attribute Options names as store.Options.DuplicateAttribute.
+const DuplicateAttribute = "crmContactId"
+
+// NewStore returns a fresh, empty, migrated store (opened with Options) that the test's cleanup closes.
 type NewStore func(t *testing.T) store.Store
 
 // Run runs the whole suite; each subtest gets its own store.

@@ -5,6 +5,8 @@ package core
 import (
 	"encoding/json"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -307,9 +309,54 @@ func NewLeadWithID(in store.LeadInput, id string, now time.Time) *lead.Lead {
 // lead.DuplicateStages that are no duplicate themselves, so a duplicate always links to an original.
 const DuplicateOpenWhere = `email <> '' AND duplicate_of = '' AND stage IN ('new', 'qualified', 'routed', 'touched', 'accepted')`
 
-// DuplicateEvents are the audit entries of a created lead l that duplicates l.DuplicateOf: one on
-// the duplicate, one on the original (whose owner reads it in the original's log).
+// DuplicateKeyOpenWhere is DuplicateOpenWhere for the duplicate attribute (leads_open_key_idx).
+const DuplicateKeyOpenWhere = `duplicate_key <> '' AND duplicate_of = '' AND stage IN ('new', 'qualified', 'routed', 'touched', 'accepted')`
+
+// DuplicateKey is the stored duplicate key of a lead with these attributes under
+// store.Options.DuplicateAttribute name: "name=value" for a non-empty string (trimmed) or integral
+// number value, else "" (no key). The name is part of the key, so renaming the option never
+// matches values of the old attribute.
+func DuplicateKey(attrs map[string]any, name string) string {
+	if name == "" {
+		return ""
+	}
+	var v string
+	switch x := attrs[name].(type) {
+	case string:
+		v = strings.TrimSpace(x)
+	case float64:
+		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
+			v = strconv.FormatInt(int64(x), 10)
+		}
+	case int64:
+		v = strconv.FormatInt(x, 10)
+	case int:
+		v = strconv.Itoa(x)
+	}
+	if v == "" {
+		return ""
+	}
+	return name + "=" + v
+}
+
+// DuplicateBasis names what a duplicate matched in its audit entries: "email", or the attribute of
+// key (DuplicateKey) when only the key matched.
+func DuplicateBasis(key string, byKey bool) string {
+	if !byKey {
+		return "email"
+	}
+	name, _, _ := strings.Cut(key, "=")
+	return name
+}
+
+// DuplicateEvents are the audit entries of a created lead l that duplicates l.DuplicateOf on the
+// same email: one on the duplicate, one on the original (whose owner reads it in the original's log).
 func DuplicateEvents(l *lead.Lead, actor string) []store.AuditEvent {
+	return DuplicateEventsBy(l, actor, "email")
+}
+
+// DuplicateEventsBy is DuplicateEvents for a duplicate that matched on basis (DuplicateBasis).
+func DuplicateEventsBy(l *lead.Lead, actor, basis string) []store.AuditEvent {
 	if l.DuplicateOf == "" {
 		return nil
 	}
@@ -317,13 +364,16 @@ func DuplicateEvents(l *lead.Lead, actor string) []store.AuditEvent {
 	if l.Source != "" {
 		data["source"] = l.Source
 	}
+	if basis != "email" {
+		data["basis"] = basis
+	}
 	dup := map[string]any{"duplicateOf": l.DuplicateOf}
 	att := map[string]any{"duplicate": l.ID}
 	for k, v := range data {
 		dup[k], att[k] = v, v
 	}
 	return []store.AuditEvent{
-		{LeadID: l.ID, At: l.CreatedAt, Actor: actor, Type: lead.EventDuplicate, Reason: "same email as open lead " + l.DuplicateOf, Data: dup},
+		{LeadID: l.ID, At: l.CreatedAt, Actor: actor, Type: lead.EventDuplicate, Reason: "same " + basis + " as open lead " + l.DuplicateOf, Data: dup},
 		{LeadID: l.DuplicateOf, At: l.CreatedAt, Actor: actor, Type: lead.EventDuplicateAttached, Reason: "duplicate lead " + l.ID + " arrived", Data: att},
 	}
 }
