@@ -3,13 +3,13 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/leadops/leadops/internal/store"
+	"github.com/leadops/leadops/internal/store/internal/core"
 )
 
 // UpsertAccount creates or replaces an account and claims its domains (a domain another account
@@ -114,23 +114,8 @@ func (s *Store) queryAccounts(ctx context.Context, q string, args ...any) ([]sto
 		return nil, err
 	}
 	defer rows.Close()
-	extra := map[string][]string{}
-	for rows.Next() {
-		var acc, d string
-		if err := rows.Scan(&acc, &d); err != nil {
-			return nil, err
-		}
-		if d != acc {
-			extra[acc] = append(extra[acc], d)
-		}
-	}
-	if err := rows.Err(); err != nil {
+	if err := core.AttachDomains(rows, out); err != nil {
 		return nil, err
-	}
-	for i := range out {
-		ds := extra[out[i].Domain]
-		sort.Strings(ds)
-		out[i].Domains = append([]string{out[i].Domain}, ds...)
 	}
 	return out, nil
 }

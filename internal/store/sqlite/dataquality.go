@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/leadops/leadops/internal/store"
+	"github.com/leadops/leadops/internal/store/internal/core"
 )
 
 // DataQuality counts, per source, the leads created since q.Since (and before q.Until when set; of q.Policy when set) and the
@@ -17,29 +18,13 @@ func (s *Store) DataQuality(ctx context.Context, q store.DataQualityQuery) ([]st
 	if !q.Until.IsZero() {
 		where, args = where+` AND created_at < ?`, append(args, q.Until.UnixMicro())
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT source, count(*),
-			sum(CASE WHEN email = '' THEN 1 ELSE 0 END), sum(CASE WHEN company = '' THEN 1 ELSE 0 END),
-			sum(CASE WHEN country = '' THEN 1 ELSE 0 END), sum(CASE WHEN employees = 0 THEN 1 ELSE 0 END),
-			sum(CASE WHEN duplicate_of <> '' THEN 1 ELSE 0 END)
-		FROM leads WHERE `+where+` GROUP BY source ORDER BY count(*) DESC, source`, args...)
+	rows, err := s.r.QueryContext(ctx, core.DataQualitySelect+` FROM leads WHERE `+where+core.DataQualityGroup, args...)
 	if err != nil {
 		return nil, fmt.Errorf("data quality: %w", err)
 	}
 	defer rows.Close()
-	var out []store.SourceQuality
-	for rows.Next() {
-		var (
-			sq                      store.SourceQuality
-			email, co, ctry, emp, d int64
-		)
-		if err := rows.Scan(&sq.Source, &sq.Leads, &email, &co, &ctry, &emp, &d); err != nil {
-			return nil, fmt.Errorf("data quality: %w", err)
-		}
-		sq.Missing = map[string]int64{store.FieldEmail: email, store.FieldCompany: co, store.FieldCountry: ctry,
-			store.FieldEmployees: emp, store.FieldDuplicates: d}
-		out = append(out, sq)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := core.ScanSourceQuality(rows)
+	if err != nil {
 		return nil, fmt.Errorf("data quality: %w", err)
 	}
 	return out, nil
