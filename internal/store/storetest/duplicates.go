@@ -107,58 +107,18 @@ func testDuplicatesByAttribute(t *testing.T, s store.Store) {
 // one attribute value: one original, 19 duplicates, its count 19.
 func testDuplicatesByAttributeConcurrent(t *testing.T, s store.Store) {
 	const n = 20
-	var (
-		wg    sync.WaitGroup
-		start = make(chan struct{})
-		out   = make([]*lead.Lead, n)
-		errs  = make([]error, n)
-	)
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			out[i], _, errs[i] = s.UpsertLead(ctx(t), attrInput(fmt.Sprintf("crm-tool-%d", i), fmt.Sprintf("p%d@tool.example", i), "C-77"), actor)
-		}()
-	}
-	close(start)
-	wg.Wait()
-	var orig *lead.Lead
-	for i, err := range errs {
-		if err != nil {
-			t.Fatalf("post %d: %v", i, err)
-		}
-		if out[i].DuplicateOf == "" {
-			if orig != nil {
-				t.Fatalf("two originals: %s and %s", orig.ID, out[i].ID)
-			}
-			orig = out[i]
-		}
-	}
-	if orig == nil {
-		t.Fatal("no original")
-	}
-	for i, l := range out {
-		if l.ID != orig.ID && l.DuplicateOf != orig.ID {
-			t.Fatalf("lead %d: duplicateOf %q, want %s", i, l.DuplicateOf, orig.ID)
-		}
-	}
+	orig, _ := postConcurrently(t, s, n, func(i int) store.LeadInput {
+		return attrInput(fmt.Sprintf("crm-tool-%d", i), fmt.Sprintf("p%d@tool.example", i), "C-77")
+	})
 	if got := mustGet(t, s, orig.ID); got.Duplicates != n-1 {
 		t.Fatalf("original: duplicates %d, want %d", got.Duplicates, n-1)
 	}
 }
 
-func dupInput(ext, email string) store.LeadInput {
-	in := input(ext)
-	in.Email = email
-	return in
-}
-
-// testDuplicatesConcurrent: 20 goroutines post the same person (different external ids, as from
-// different tools) at once: one original, 19 duplicates linked to it, an audit entry on each
-// duplicate and 19 on the original.
-func testDuplicatesConcurrent(t *testing.T, s store.Store) {
-	const n = 20
+// postConcurrently posts n leads at once (post(i) builds the i-th) and returns the one original and
+// all n leads, failing unless exactly one is an original and every other is linked to it.
+func postConcurrently(t *testing.T, s store.Store, n int, post func(i int) store.LeadInput) (*lead.Lead, []*lead.Lead) {
+	t.Helper()
 	var (
 		wg    sync.WaitGroup
 		start = make(chan struct{})
@@ -170,7 +130,7 @@ func testDuplicatesConcurrent(t *testing.T, s store.Store) {
 		go func() {
 			defer wg.Done()
 			<-start
-			out[i], _, errs[i] = s.UpsertLead(ctx(t), dupInput(fmt.Sprintf("tool-%d", i), "same.person@example.com"), actor)
+			out[i], _, errs[i] = s.UpsertLead(ctx(t), post(i), actor)
 		}()
 	}
 	close(start)
@@ -189,11 +149,30 @@ func testDuplicatesConcurrent(t *testing.T, s store.Store) {
 	}
 	orig := originals[0]
 	for i, l := range out {
+		if l.ID != orig.ID && l.DuplicateOf != orig.ID {
+			t.Fatalf("lead %d: duplicateOf %q, want %s", i, l.DuplicateOf, orig.ID)
+		}
+	}
+	return orig, out
+}
+
+func dupInput(ext, email string) store.LeadInput {
+	in := input(ext)
+	in.Email = email
+	return in
+}
+
+// testDuplicatesConcurrent: 20 goroutines post the same person (different external ids, as from
+// different tools) at once: one original, 19 duplicates linked to it, an audit entry on each
+// duplicate and 19 on the original.
+func testDuplicatesConcurrent(t *testing.T, s store.Store) {
+	const n = 20
+	orig, out := postConcurrently(t, s, n, func(i int) store.LeadInput {
+		return dupInput(fmt.Sprintf("tool-%d", i), "same.person@example.com")
+	})
+	for i, l := range out {
 		if l.ID == orig.ID {
 			continue
-		}
-		if l.DuplicateOf != orig.ID {
-			t.Fatalf("lead %d: duplicateOf %q, want %s", i, l.DuplicateOf, orig.ID)
 		}
 		if got := mustGet(t, s, l.ID); got.DuplicateOf != orig.ID || got.Stage != lead.StageNew {
 			t.Fatalf("stored duplicate %d: duplicateOf %q stage %s", i, got.DuplicateOf, got.Stage)
