@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -19,8 +20,14 @@ func recordAndNotify(ctx context.Context, tx pgx.Tx, written []*lead.Lead, event
 	for i, l := range written {
 		ids[i] = l.ID
 	}
+	return recordAndNotifySeqs(ctx, tx, ids, nil, events)
+}
+
+// recordAndNotifySeqs is recordAndNotify for a writer that knows the change_seq of each written
+// lead (seqs[i] of written[i], from its RETURNING clause), or nil to have them read back.
+func recordAndNotifySeqs(ctx context.Context, tx pgx.Tx, written []string, seqs []int64, events []store.AuditEvent) error {
 	b := &pgx.Batch{}
-	if err := queueRecordAndNotify(b, ids, events); err != nil {
+	if err := queueRecordAndNotify(b, written, seqs, events); err != nil {
 		return err
 	}
 	if b.Len() == 0 {
@@ -29,9 +36,14 @@ func recordAndNotify(ctx context.Context, tx pgx.Tx, written []*lead.Lead, event
 	return tx.SendBatch(ctx, b).Close()
 }
 
+// notifyChunk is how many "id:seq" entries one NOTIFY carries: 150 stay under PostgreSQL's
+// 8000-byte payload limit, and a thousand separate notifications would cost a batch more than its
+// own insert.
+const notifyChunk = 150
+
 // queueRecordAndNotify queues recordAndNotify's statements on b, for callers that pipeline them
-// behind their own writes.
-func queueRecordAndNotify(b *pgx.Batch, written []string, events []store.AuditEvent) error {
+// behind their own writes. seqs are the written leads' change_seq values, or nil to read them back.
+func queueRecordAndNotify(b *pgx.Batch, written []string, seqs []int64, events []store.AuditEvent) error {
 	if len(events) > 0 {
 		n := len(events)
 		leadIDs, ats := make([]string, n), make([]time.Time, n)
@@ -44,17 +56,28 @@ func queueRecordAndNotify(b *pgx.Batch, written []string, events []store.AuditEv
 			leadIDs[i], ats[i], actors[i], types[i], reasons[i], data[i] = ev.LeadID, ev.At, ev.Actor, ev.Type, ev.Reason, d
 		}
 		b.Queue(`INSERT INTO audit_events (lead_id, at, actor, type, reason, data)
-			SELECT lead_id, at, actor, type, reason, data::jsonb
-			FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[])
+			SELECT lead_id::uuid, at, actor, type, reason, data::jsonb
+			FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[])
 			AS e(lead_id, at, actor, type, reason, data)`, leadIDs, ats, actors, types, reasons, data)
 	}
-	if len(written) > 0 {
-		// One NOTIFY per 150 leads ("id:seq,id:seq,…" stays under the 8000-byte payload limit):
-		// a thousand separate notifications would cost the batch more than its own insert.
+	switch {
+	case len(written) == 0:
+	case seqs != nil:
+		var payload []byte
+		for i, id := range written {
+			payload = append(append(append(payload, id...), ':'), strconv.FormatInt(seqs[i], 10)...)
+			if (i+1)%notifyChunk == 0 || i == len(written)-1 {
+				b.Queue(`SELECT pg_notify($1, $2)`, channel, string(payload))
+				payload = payload[:0]
+			} else {
+				payload = append(payload, ',')
+			}
+		}
+	default:
 		b.Queue(`SELECT pg_notify($1, string_agg(t.id::text || ':' || t.change_seq, ','))
-			FROM (SELECT id, change_seq, (row_number() OVER () - 1) / 150 AS chunk
-			      FROM leads WHERE id = ANY($2::uuid[])) t
-			GROUP BY t.chunk`, channel, written)
+			FROM (SELECT id, change_seq, (row_number() OVER () - 1) / $3 AS chunk
+			      FROM leads WHERE id = ANY($2::text[]::uuid[])) t
+			GROUP BY t.chunk`, channel, written, notifyChunk)
 	}
 	return nil
 }

@@ -44,14 +44,14 @@ VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, 'ne
 // small factor of COPY, while keeping ON CONFLICT (COPY cannot upsert). Only ids come back: a
 // created lead is exactly its input, so only updated and unchanged leads are read back.
 const upsertBatchSQL = `INSERT INTO leads ` + insertColumns + `
-SELECT u.id, u.external_id, u.email, u.name, u.company, u.domain, u.country, u.industry, u.employees,
+SELECT u.id::uuid, u.external_id, u.email, u.name, u.company, u.domain, u.country, u.industry, u.employees,
 	u.source, u.campaign, u.score, u.attributes::jsonb, 'new', $14, $14, 1, u.duplicate_of, u.phone,
 	u.original::jsonb, u.duplicate_key
-FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
 	$8::text[], $9::bigint[], $10::text[], $11::text[], $12::bigint[], $13::text[], $15::text[],
 	$16::text[], $17::text[], $18::text[])
 	AS u(id, external_id, email, name, company, domain, country, industry, employees, source,
-	campaign, score, attributes, duplicate_of, phone, original, duplicate_key)` + upsertSet + ` RETURNING id::text`
+	campaign, score, attributes, duplicate_of, phone, original, duplicate_key)` + upsertSet + ` RETURNING id::text, change_seq`
 
 // UpsertLead creates or updates one lead by external id.
 func (s *Store) UpsertLead(ctx context.Context, in store.LeadInput, actor string) (*lead.Lead, bool, error) {
@@ -160,19 +160,23 @@ func (s *Store) UpsertLeads(ctx context.Context, in []store.LeadInput, actor str
 		}
 		var (
 			written []*lead.Lead
+			seqs    []int64 // change_seq of each written lead, for its notification
 			events  []store.AuditEvent
-			reread  []string // external ids of updated and unchanged leads
-			updated = map[string]bool{}
+			reread  []string             // external ids of updated and unchanged leads
+			updated = map[string]int64{} // change_seq of each existing lead this statement updated
 		)
 		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
+			var (
+				id  string
+				seq int64
+			)
+			if err := rows.Scan(&id, &seq); err != nil {
 				rows.Close()
 				return err
 			}
 			i, ok := pos[id]
 			if !ok { // not one of our new ids: an existing lead this statement updated
-				updated[id] = true
+				updated[id] = seq
 				continue
 			}
 			l, err := createdLead(items[i], id, attrs[i], now)
@@ -184,7 +188,7 @@ func (s *Store) UpsertLeads(ctx context.Context, in []store.LeadInput, actor str
 			out[i] = l
 			events = append(events, core.CreatedEvent(l, actor))
 			events = append(events, core.DuplicateEventsBy(l, actor, core.DuplicateBasis(keys[i], byKey[i]))...)
-			written = append(written, l)
+			written, seqs = append(written, l), append(seqs, seq)
 		}
 		if err := rows.Err(); err != nil {
 			return err
@@ -214,16 +218,20 @@ func (s *Store) UpsertLeads(ctx context.Context, in []store.LeadInput, actor str
 					return err
 				}
 				out[byExt[l.ExternalID]] = l
-				if updated[l.ID] {
+				if seq, ok := updated[l.ID]; ok {
 					events = append(events, core.UpdatedEvent(l, actor))
-					written = append(written, l)
+					written, seqs = append(written, l), append(seqs, seq)
 				}
 			}
 			if err := rows.Err(); err != nil {
 				return err
 			}
 		}
-		return recordAndNotify(ctx, tx, written, events)
+		ids := make([]string, len(written))
+		for i, l := range written {
+			ids[i] = l.ID
+		}
+		return recordAndNotifySeqs(ctx, tx, ids, seqs, events)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("upsert %d leads: %w", n, err)
@@ -574,7 +582,7 @@ func countDuplicates(ctx context.Context, tx pgx.Tx, ls []*lead.Lead) error {
 		ids, counts = append(ids, id), append(counts, c)
 	}
 	_, err := tx.Exec(ctx, `UPDATE leads SET duplicates = leads.duplicates + c.n
-		FROM unnest($1::uuid[], $2::int[]) AS c(id, n) WHERE leads.id = c.id`, ids, counts)
+		FROM unnest($1::text[], $2::int[]) AS c(id, n) WHERE leads.id = c.id::uuid`, ids, counts)
 	if err != nil {
 		return fmt.Errorf("count duplicates: %w", err)
 	}

@@ -124,7 +124,7 @@ const commitSQL = `UPDATE leads SET email = u.email, name = u.name, company = u.
 	acceptance_breached_at = u.acceptance_breached_at, breach_count = u.breach_count,
 	last_breach_at = u.last_breach_at, previous_owners = u.previous_owners::jsonb,
 	version = leads.version + 1, change_seq = nextval('lead_change_seq')
-FROM unnest($2::uuid[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
 	$9::text[], $10::bigint[], $11::text[], $12::text[], $13::bigint[], $14::text[], $15::text[],
 	$16::text[], $17::text[], $18::text[], $19::text[], $20::float8[], $21::int[],
 	$22::timestamptz[], $23::timestamptz[], $24::timestamptz[], $25::timestamptz[], $26::timestamptz[],
@@ -135,7 +135,7 @@ FROM unnest($2::uuid[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::te
 	routed_at, touched_at, accepted_at, rejected_at, closed_at, first_touch_due, acceptance_due, rule,
 	first_touch_warn, acceptance_warn, first_touch_breached_at, acceptance_breached_at, breach_count,
 	last_breach_at, previous_owners)
-WHERE leads.id = u.id AND leads.version = u.version`
+WHERE leads.id = u.id::uuid AND leads.version = u.version`
 
 // CommitDecisions writes the decisions in one transaction and three round trips whatever their
 // number: lock and read the leads' stage and version (in id order, so two committers never
@@ -153,7 +153,7 @@ func (s *Store) CommitDecisions(ctx context.Context, ds []store.Decision) ([]*le
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		applied, conflicts = applied[:0], conflicts[:0]
 		rows, err := tx.Query(ctx, `SELECT id::text, coalesce(external_id, ''), stage, version, created_at
-			FROM leads WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, ids)
+			FROM leads WHERE id = ANY($1::text[]::uuid[]) ORDER BY id FOR UPDATE`, ids)
 		if err != nil {
 			return err
 		}
@@ -210,7 +210,7 @@ func (s *Store) CommitDecisions(ctx context.Context, ds []store.Decision) ([]*le
 		for i, l := range applied {
 			written[i] = l.ID
 		}
-		if err := queueRecordAndNotify(b, written, events); err != nil {
+		if err := queueRecordAndNotify(b, written, nil, events); err != nil {
 			return err
 		}
 		return tx.SendBatch(ctx, b).Close()

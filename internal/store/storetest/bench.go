@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,15 +18,32 @@ const BatchSize = 1000
 // BenchInputs returns n distinct, realistic inputs whose external ids start with prefix. They come
 // the way marketing tools send them, so that ingest normalization has its real work to do: a
 // mixed-case email at a subdomain and no domain (derived from the email), a country name, a phone
-// in national format. Each email is its own (no lead duplicates another).
+// in national format. Each email is its own (no lead duplicates another). The phones repeat from
+// one call to the next (a source re-sending its contacts); BenchInputsNewPhones gives each lead a
+// number never seen before.
 func BenchInputs(prefix string, n int) []store.LeadInput {
+	return benchInputs(prefix, n, func(i int) int { return i })
+}
+
+// BenchInputsNewPhones is BenchInputs with a phone number no earlier input of the process had, as
+// when every lead is a new person: each one is parsed, none comes from normalization's cache.
+func BenchInputsNewPhones(prefix string, n int) []store.LeadInput {
+	base := int(benchPhoneSeq.Add(int64(n))) - n
+	return benchInputs(prefix, n, func(i int) int { return base + i })
+}
+
+// benchPhoneSeq numbers the phones BenchInputsNewPhones hands out (Berlin numbers have room for
+// eight million of them after 2000000).
+var benchPhoneSeq atomic.Int64
+
+func benchInputs(prefix string, n int, phone func(i int) int) []store.LeadInput {
 	out := make([]store.LeadInput, n)
 	for i := range out {
 		in := input(fmt.Sprintf("%s-%d", prefix, i))
 		in.Email = fmt.Sprintf(" Lead%d.%s@EU.Example.co.uk", i, prefix)
 		in.Domain = ""
 		in.Country = "Germany"
-		in.Phone = fmt.Sprintf("030 %07d", 2000000+i)
+		in.Phone = fmt.Sprintf("030 %07d", 2000000+phone(i)%8000000)
 		in.Score = int64(i % 100)
 		out[i] = in
 	}
