@@ -38,7 +38,7 @@ func TestLeadopsKinds(t *testing.T) {
 			t.Errorf("%s is not namespaced", k.GVK)
 		}
 	}
-	want := []string{"leadops.io/v1alpha1, Kind=LeadPolicy leadpolicies", "leadops.io/v1alpha1, Kind=Team teams", "leadops.io/v1alpha1, Kind=TeamGoal teamgoals"}
+	want := []string{"leadops.io/v1alpha1, Kind=LeadExperiment leadexperiments", "leadops.io/v1alpha1, Kind=LeadPolicy leadpolicies", "leadops.io/v1alpha1, Kind=Team teams", "leadops.io/v1alpha1, Kind=TeamGoal teamgoals"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("kinds %q, want %q", got, want)
 	}
