@@ -40,7 +40,7 @@ echo
 echo "median over $ROUNDS rounds of $BATCHES batches (1,000 leads each):"
 printf '%-16s %12s %12s %10s\n' inputs upserts/s upsert/copy vs-base
 base=$(awk '$2 == "baseline" {print $3}' "$results" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-for name in baseline resent-phones new-phones; do
+for name in baseline clean resent-phones new-phones; do
 	u=$(awk -v n="$name" '$2 == n {print $3}' "$results" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
 	r=$(awk -v n="$name" '$2 == n {print $4}' "$results" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
 	printf '%-16s %12s %12s %9.0f%%\n' "$name" "$u" "$r" "$(awk -v u="$u" -v b="$base" 'BEGIN {print 100*u/b}')"

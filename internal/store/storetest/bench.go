@@ -32,6 +32,20 @@ func BenchInputsNewPhones(prefix string, n int) []store.LeadInput {
 	return benchInputs(prefix, n, func(i int) int { return base + i })
 }
 
+// BenchInputsClean is what BenchInputs was before ingest normalization: inputs already in the
+// stored form (a lower-case email with its domain given, a country code, no phone), each email its
+// own. Normalization still checks every field; it has nothing to change.
+func BenchInputsClean(prefix string, n int) []store.LeadInput {
+	out := make([]store.LeadInput, n)
+	for i := range out {
+		in := input(fmt.Sprintf("%s-%d", prefix, i))
+		in.Email = fmt.Sprintf("lead%d.%s@example.com", i, prefix)
+		in.Score = int64(i % 100)
+		out[i] = in
+	}
+	return out
+}
+
 // benchPhoneSeq numbers the phones BenchInputsNewPhones hands out (Berlin numbers have room for
 // eight million of them after 2000000).
 var benchPhoneSeq atomic.Int64
