@@ -89,6 +89,11 @@ type InboundConfig struct {
 	// (LastModifiedDate, the default, or SystemModstamp); an older notification than the one
 	// already applied is acknowledged and skipped. Ignored for HubSpot, which re-reads current values.
 	LastModifiedField string `json:"lastModifiedField,omitempty"`
+	// AllowSignatureV2 also accepts HubSpot's v2 signature (X-HubSpot-Signature with
+	// X-HubSpot-Signature-Version: v2) when a request carries no v3 signature: some workflow
+	// "Send a webhook" actions sign that way. v2 has no timestamp, so a captured request can be
+	// replayed (harmless here, deliveries are idempotent, but it is off by default).
+	AllowSignatureV2 bool `json:"allowSignatureV2,omitempty"`
 }
 
 // ActivityRule records one activity when a CRM record shows a value, or when a call is logged.

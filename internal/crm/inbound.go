@@ -51,6 +51,10 @@ type Record struct {
 	// Echo is set by the adapter when every change the delivery reports for this record is
 	// leadops' own write-back (see WrittenOwners): the record is not applied.
 	Echo bool
+	// OwnerEcho is set when the record's owner field holds what leadops last wrote there, while the
+	// delivery cannot say which fields changed (a Salesforce notification carries the whole record):
+	// the record is applied, and counted as an echo when it changes nothing.
+	OwnerEcho bool
 	// CallID is set for a logged call: the record is the call (a Salesforce Task), ID is the lead's
 	// record id, and only call activity rules apply.
 	CallID string

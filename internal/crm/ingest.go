@@ -91,7 +91,11 @@ func Ingest(ctx context.Context, st Store, conn Connection, recs []Record, now t
 				continue
 			}
 			if sameData(in, l) {
-				res.Unchanged++
+				if r.OwnerEcho {
+					res.Echoes++
+				} else {
+					res.Unchanged++
+				}
 				work = append(work, pending{rec: r, lead: l})
 				continue
 			}
