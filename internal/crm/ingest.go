@@ -30,10 +30,10 @@ type Result struct {
 	Invalid   int `json:"invalid"`   // refused by the ingest rules: skipped (paths in InvalidPaths)
 	// InvalidPaths are the field paths of refused records, e.g. "records[3].email": no values.
 	InvalidPaths []string `json:"invalidPaths,omitempty"`
-	Activities   int      `json:"activities"`          // activities recorded
-	Repeated     int      `json:"repeatedActivities"`  // already recorded by an earlier delivery
-	Refused      int      `json:"refusedActivities"`   // the lifecycle forbids them now (e.g. accept before routing)
-	UnknownLeads int      `json:"unknownLeads"`        // calls on records leadops holds no lead for
+	Activities   int      `json:"activities"`         // activities recorded
+	Repeated     int      `json:"repeatedActivities"` // already recorded by an earlier delivery
+	Refused      int      `json:"refusedActivities"`  // the lifecycle forbids them now (e.g. accept before routing)
+	UnknownLeads int      `json:"unknownLeads"`       // calls on records leadops holds no lead for
 }
 
 // Actor is the audit actor of lead writes coming from a connection.
