@@ -14,7 +14,7 @@ import (
 
 var now = time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
 
-func openStore(t *testing.T) store.Backend {
+func openStore(t testing.TB) store.Backend {
 	t.Helper()
 	st, err := storeopen.Open(context.Background(), "sqlite://"+filepath.Join(t.TempDir(), "leads.db"), store.Options{Clock: func() time.Time { return now }})
 	if err != nil {
