@@ -314,6 +314,23 @@ func ExternalID(kind Kind, object, id string) string {
 	return strings.ToLower(string(kind)) + ":" + object + ":" + id
 }
 
+// ParseExternalID splits a CRM externalId (<crm>:<object>:<id>) into its parts; ok is false for any
+// other externalId (leads from the API or a CSV import). The CRM comes back as its Kind.
+func ParseExternalID(externalID string) (kind Kind, object, id string, ok bool) {
+	crmName, rest, ok1 := strings.Cut(externalID, ":")
+	object, id, ok2 := strings.Cut(rest, ":")
+	if !ok1 || !ok2 || object == "" || id == "" {
+		return "", "", "", false
+	}
+	switch crmName {
+	case "hubspot":
+		return HubSpot, object, id, true
+	case "salesforce":
+		return Salesforce, object, id, true
+	}
+	return "", "", "", false
+}
+
 // Connection returns the named connection, or nil.
 func (c *Config) Connection(name string) *Connection {
 	if c == nil {

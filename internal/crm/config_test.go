@@ -120,3 +120,27 @@ func TestLoadAndSecret(t *testing.T) {
 		t.Error("absent file loaded")
 	}
 }
+
+func TestParseExternalID(t *testing.T) {
+	cases := []struct {
+		in         string
+		kind       Kind
+		object, id string
+		ok         bool
+	}{
+		{"hubspot:contact:123", HubSpot, "contact", "123", true},
+		{"salesforce:lead:00Q5e000001abcD", Salesforce, "lead", "00Q5e000001abcD", true},
+		{"salesforce:lead:", "", "", "", false},
+		{"crm-42", "", "", "", false},
+		{"zoho:lead:1", "", "", "", false},
+	}
+	for _, tc := range cases {
+		kind, object, id, ok := ParseExternalID(tc.in)
+		if kind != tc.kind || object != tc.object || id != tc.id || ok != tc.ok {
+			t.Errorf("ParseExternalID(%q) = %q %q %q %v", tc.in, kind, object, id, ok)
+		}
+		if ok && ExternalID(kind, object, id) != tc.in {
+			t.Errorf("round trip of %q", tc.in)
+		}
+	}
+}

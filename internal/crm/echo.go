@@ -11,7 +11,8 @@ import (
 // outbound message after an OwnerId update) as an echo and does not apply it: no loop between
 // write-back and inbound.
 //
-// The write-back worker calls Wrote after the CRM accepted a write; inbound calls IsEcho. Keys are
+// The write-back worker calls Wrote just BEFORE it sends the write (the CRM's notification can arrive
+// before the write call returns); inbound calls IsEcho. Keys are
 // lead externalIds (hubspot:contact:123); values are the CRM's owner ids, which are not personal data.
 type WrittenOwners interface {
 	// Wrote records that leadops set the owner field of the record behind externalID to crmOwner.
