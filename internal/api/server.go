@@ -42,6 +42,8 @@ type Options struct {
 	Logger logr.Logger
 	// ShutdownTimeout bounds how long Start waits for in-flight requests when its context ends.
 	ShutdownTimeout time.Duration
+	// CRM serves the CRM inbound endpoints (crm.go); nil: they answer 404.
+	CRM *CRMOptions
 }
 
 // Store is what the API needs from the lead store: leads with their audit trail, activities,
@@ -66,8 +68,9 @@ type Server struct {
 	log    logr.Logger
 	tokens *tokenFile
 	mux    *http.ServeMux
-	// publicPaths are served without a token (only /healthz); exact paths, no wildcards.
-	publicPaths map[string]struct{}
+	// publicPatterns are the mux patterns served without a bearer token: /healthz, and the CRM
+	// endpoints, which verify the CRM's own signature instead.
+	publicPatterns map[string]struct{}
 
 	// listening, when set, is told the bound address once Start listens (tests use port 0).
 	listening func(net.Addr)
@@ -110,11 +113,11 @@ func NewServer(st Store, opts Options) (*Server, error) {
 	}
 	s := &Server{store: st, opts: opts, log: log, tokens: tf}
 	s.mux = http.NewServeMux()
-	s.publicPaths = map[string]struct{}{}
+	s.publicPatterns = map[string]struct{}{}
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.Pattern(), rt.handler)
 		if rt.public {
-			s.publicPaths[rt.path] = struct{}{}
+			s.publicPatterns[rt.Pattern()] = struct{}{}
 		}
 	}
 	return s, nil
