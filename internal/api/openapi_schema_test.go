@@ -45,6 +45,7 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"AccountRequest":  api.AccountRequest{},
 		"Account":         store.Account{},
 		"Page":            store.Page{},
+		"EventsPage":      api.EventsPage{},
 		"Error":           api.ErrorBody{},
 		"FieldError":      fielderr.Error{},
 		"CRMResult":       crm.Result{},

@@ -47,7 +47,7 @@ type Options struct {
 }
 
 // Store is what the API needs from the lead store: leads with their audit trail, activities,
-// accounts, and a ping for /healthz. A store.Backend is one; tests may pass less.
+// accounts, the event feed, and a ping for /healthz. A store.Backend is one; tests may pass less.
 type Store interface {
 	UpsertLead(ctx context.Context, in store.LeadInput, actor string) (*lead.Lead, bool, error)
 	UpsertLeads(ctx context.Context, in []store.LeadInput, actor string) ([]*lead.Lead, error)
@@ -59,6 +59,10 @@ type Store interface {
 	UpsertAccount(ctx context.Context, a store.Account) error
 	GetAccount(ctx context.Context, domain string) (*store.Account, error)
 	Ping(ctx context.Context) error
+	// The event feed (GET /v1/events): a page after a position, and change notifications that wake
+	// a long poll.
+	EventsAfter(ctx context.Context, q store.FeedQuery) (store.FeedPage, error)
+	Subscribe(ctx context.Context) (<-chan store.Change, error)
 }
 
 // Server serves the API. It is an http.Handler and a controller-runtime manager.Runnable.
