@@ -38,7 +38,7 @@ const feedSQL = `SELECT id, xact_id::text AS xact, lead_id::text, at, actor, typ
 	       row_number() OVER (ORDER BY w.xact_id, w.id) AS n, count(*) OVER () AS total
 	FROM (SELECT id, xact_id, lead_id, at, actor, type, reason, data FROM audit_events
 	      WHERE (xact_id, id) > ($1::text::xid8, $2::bigint)
-	        AND xact_id < pg_snapshot_xmin(pg_current_snapshot())
+	        AND xact_id < audit_feed_horizon()
 	      ORDER BY xact_id, id LIMIT $3) w
 ) x WHERE matched OR n = total ORDER BY x.xact_id, x.id`
 
@@ -46,7 +46,7 @@ const feedSQL = `SELECT id, xact_id::text AS xact, lead_id::text, at, actor, typ
 const feedAllSQL = `SELECT id, xact_id::text AS xact, lead_id::text, at, actor, type, reason, data::text, true, 0
 	FROM audit_events
 	WHERE (xact_id, id) > ($1::text::xid8, $2::bigint)
-	  AND xact_id < pg_snapshot_xmin(pg_current_snapshot())
+	  AND xact_id < audit_feed_horizon()
 	ORDER BY audit_events.xact_id, audit_events.id LIMIT $3`
 
 // EventsAfter returns the audit events committed after q.After (see store.Backend).

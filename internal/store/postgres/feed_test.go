@@ -83,6 +83,11 @@ func TestFeedWaitsForInFlightTransaction(t *testing.T) {
 			if err := txB.Commit(ctx); err != nil {
 				t.Fatal(err)
 			}
+			// A committed xact_id above the xmin an open transaction holds back is ordinary: no
+			// realignment (that is for a restore into another cluster only).
+			if behind, err := feedXactBehind(ctx, s.pool); err != nil || behind {
+				t.Fatalf("feedXactBehind with a transaction open: %v, %v; want false", behind, err)
+			}
 			p, err := s.EventsAfter(ctx, store.FeedQuery{After: start.Next})
 			if err != nil {
 				t.Fatal(err)
@@ -403,6 +408,103 @@ func TestFeedQueriesUseTheFeedIndex(t *testing.T) {
 		text := strings.Join(plan, "\n")
 		if !strings.Contains(text, "audit_events_feed_idx") || strings.Contains(text, "Seq Scan") || strings.Contains(text, "Sort") {
 			t.Errorf("plan does not read the feed index in order:\n%s", text)
+		}
+	}
+}
+
+// TestFeedAfterRestoreIntoAnotherCluster: a logical dump restored into a cluster whose transaction
+// counter is behind the stored xact_ids (simulated by rows written with an xact_id a million ahead).
+// Opening the store realigns: the restored events are served, and a consumer that has read them all
+// still gets the events written afterwards, through that store and through one opened before (its
+// cached plans); opening again does not move the offset further.
+func TestFeedAfterRestoreIntoAnotherCluster(t *testing.T) {
+	dsn := pgtest.NewDatabase(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	before, err := Open(ctx, dsn, storetest.Options)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer before.Close()
+	mustUpsertFeed(t, before, "r-1")
+	if _, err := before.pool.Exec(ctx, `INSERT INTO audit_events (lead_id, at, actor, type, xact_id)
+		SELECT $1::uuid, now(), 'restored', 'routed', (pg_current_xact_id()::text::numeric + 1000000 + g)::text::xid8
+		FROM generate_series(1, 3) g`, core.NewID()); err != nil {
+		t.Fatal(err)
+	}
+	// Before the store is opened again, the restored events lie beyond the horizon: not served.
+	if p, err := before.EventsAfter(ctx, store.FeedQuery{}); err != nil || len(p.Events) != 1 {
+		t.Fatalf("before the realignment: %d events, %v; want only the one written before the restore", len(p.Events), err)
+	}
+
+	after, err := Open(ctx, dsn, storetest.Options)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer after.Close()
+	offset := func() string {
+		var v string
+		if err := after.pool.QueryRow(ctx, `SELECT value FROM store_meta WHERE key = 'xact_offset'`).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	off := offset()
+	if off == "0" {
+		t.Fatal("the offset was not raised")
+	}
+	pos, n := "", 0
+	for range 10 {
+		p, err := after.EventsAfter(ctx, store.FeedQuery{After: pos})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += len(p.Events)
+		if p.Next == pos {
+			break
+		}
+		pos = p.Next
+	}
+	if n != 4 {
+		t.Fatalf("read %d events after the realignment, want 4 (one written before, three restored)", n)
+	}
+	mustUpsertFeed(t, after, "r-2")
+	mustUpsertFeed(t, before, "r-3")
+	p, err := after.EventsAfter(ctx, store.FeedQuery{After: pos})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Events) != 2 || p.Events[0].Type != "created" || p.Events[1].Type != "created" {
+		t.Fatalf("after the restored events: %+v, want the two leads created since", p.Events)
+	}
+	again, err := Open(ctx, dsn, storetest.Options)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again.Close()
+	if got := offset(); got != off {
+		t.Fatalf("a second open moved the offset from %s to %s", off, got)
+	}
+}
+
+func TestNewXactOffset(t *testing.T) {
+	for _, tt := range []struct {
+		maxX, xmin, xmax, offset string
+		want                     string
+		ok                       bool
+	}{
+		{"0", "750", "750", "0", "", false},                                       // empty log
+		{"749", "750", "760", "0", "", false},                                     // ordinary
+		{"755", "750", "760", "0", "", false},                                     // committed above an old open transaction's xmin
+		{"760", "750", "760", "0", "11", true},                                    // restored: at the next id
+		{"5000000", "750", "760", "0", "4999251", true},                           // restored far ahead: xmin+offset = max+1
+		{"5000000", "800", "810", "4999251", "", false},                           // aligned before
+		{"18446744073709551000", "750", "760", "0", "18446744073709550251", true}, // uint64 range
+		{"x", "1", "1", "0", "", false},
+	} {
+		got, ok := newXactOffset(tt.maxX, tt.xmin, tt.xmax, tt.offset)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("newXactOffset(%s, %s, %s, %s) = %q, %v; want %q, %v", tt.maxX, tt.xmin, tt.xmax, tt.offset, got, ok, tt.want, tt.ok)
 		}
 	}
 }

@@ -51,6 +51,10 @@ func Open(ctx context.Context, dsn string, opts store.Options) (*Store, error) {
 		pool.Close()
 		return nil, err
 	}
+	if err := alignFeedXact(ctx, pool, opts.Log()); err != nil {
+		pool.Close()
+		return nil, err
+	}
 	s := &Store{pool: pool, opts: opts}
 	if err := s.Ping(ctx); err != nil {
 		pool.Close()
