@@ -46,8 +46,11 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) error {
 	if wait > 0 {
 		// The server's read and write timeouts count from the request; a long poll outlives them.
 		rc := http.NewResponseController(w)
-		_ = rc.SetReadDeadline(deadline.Add(eventsSlack))
-		_ = rc.SetWriteDeadline(deadline.Add(eventsSlack))
+		if err := errors.Join(rc.SetReadDeadline(deadline.Add(eventsSlack)), rc.SetWriteDeadline(deadline.Add(eventsSlack))); err != nil {
+			s.log.Error(err, "cannot extend the connection's deadlines for a long poll; waiting within the server's timeouts", "route", r.Pattern)
+			wait = min(wait, writeTimeout-eventsSlack)
+			deadline = time.Now().Add(wait)
+		}
 	}
 	var changes <-chan store.Change
 	if wait > 0 {

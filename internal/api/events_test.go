@@ -179,6 +179,10 @@ func TestEventsLongPoll(t *testing.T) {
 		if d := time.Since(t0); d < 250*time.Millisecond || d > 5*time.Second {
 			t.Fatalf("long poll answered after %s; want soon after the commit at 300ms", d)
 		}
+		// The connection's deadlines were moved past the server's timeouts for the wait.
+		if strings.Contains(ts.logs.String(), "cannot extend") {
+			t.Fatalf("the long poll could not extend its deadlines:\n%s", ts.logs.String())
+		}
 
 		// Nothing committed: answered when the wait runs out, with next unchanged. Whole seconds work too.
 		for _, wait := range []string{"1s", "1"} {
