@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"helm.sh/helm/v3/pkg/chart/loader"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
@@ -101,4 +102,21 @@ func mustRead(t testing.TB, path string) []byte {
 		t.Fatal(err)
 	}
 	return raw
+}
+
+// TestChartHoldsOnlyTheChart: .helmignore keeps this Go module out of what Helm loads and packages,
+// and the chart carries exactly the three CRDs as CRDs.
+func TestChartHoldsOnlyTheChart(t *testing.T) {
+	chrt, err := loader.Load(chartDir(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range append(chrt.Files, chrt.Templates...) {
+		if strings.HasPrefix(f.Name, "test/") || strings.HasSuffix(f.Name, ".go") || strings.HasSuffix(f.Name, "go.sum") {
+			t.Errorf("the chart packages %s: add it to charts/leadops/.helmignore", f.Name)
+		}
+	}
+	if n := len(chrt.CRDObjects()); n != len(syncedFiles(t))-2 {
+		t.Errorf("the chart has %d CRDs, config/crd/bases %d", n, len(syncedFiles(t))-2)
+	}
 }
