@@ -62,14 +62,14 @@ func (f *memFeed) add(ev store.AuditEvent) {
 	f.events = append(f.events, ev)
 }
 
-func (f *memFeed) EventsAfter(_ context.Context, q FeedQuery) (FeedPage, error) {
+func (f *memFeed) EventsAfter(_ context.Context, q store.FeedQuery) (store.FeedPage, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	start := 0
 	if q.After != "" {
 		n, err := strconv.Atoi(q.After)
 		if err != nil || n > len(f.events) {
-			return FeedPage{}, ErrCursorExpired
+			return store.FeedPage{}, store.ErrCursorExpired
 		}
 		start = n
 	}
@@ -77,7 +77,7 @@ func (f *memFeed) EventsAfter(_ context.Context, q FeedQuery) (FeedPage, error) 
 	if limit <= 0 {
 		limit = 100
 	}
-	page := FeedPage{Next: strconv.Itoa(start)}
+	page := store.FeedPage{Next: strconv.Itoa(start)}
 	for i := start; i < len(f.events) && len(page.Events) < limit; i++ {
 		page.Next = strconv.Itoa(i + 1)
 		ev := f.events[i]

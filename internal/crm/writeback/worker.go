@@ -19,7 +19,7 @@ import (
 // Feed is what the worker reads from the lead store: the audit log as a feed, its own cursor, and
 // the change notifications that wake it.
 type Feed interface {
-	EventsAfter(ctx context.Context, q FeedQuery) (FeedPage, error)
+	EventsAfter(ctx context.Context, q store.FeedQuery) (store.FeedPage, error)
 	LoadCursor(ctx context.Context, consumer string) (string, error)
 	SaveCursor(ctx context.Context, consumer, position string) error
 	Subscribe(ctx context.Context) (<-chan store.Change, error)
@@ -138,8 +138,8 @@ func (w *Worker) Sync(ctx context.Context) error {
 		return fmt.Errorf("write-back %s: loading the cursor: %w", w.Conn.Name, err)
 	}
 	for {
-		page, err := w.Feed.EventsAfter(ctx, FeedQuery{After: cursor, Types: OwnerEventTypes, Limit: w.CRM.MaxBatch()})
-		if errors.Is(err, ErrCursorExpired) {
+		page, err := w.Feed.EventsAfter(ctx, store.FeedQuery{After: cursor, Types: OwnerEventTypes, Limit: w.CRM.MaxBatch()})
+		if errors.Is(err, store.ErrCursorExpired) {
 			// The store no longer serves the saved position (restored from a backup, another
 			// store): start over. Owners already written are written again, which is harmless.
 			w.Log.Info("write-back cursor expired; reading the feed from the beginning", "connection", w.Conn.Name)
@@ -149,13 +149,9 @@ func (w *Worker) Sync(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("write-back %s: reading the feed: %w", w.Conn.Name, err)
 		}
-		if len(page.Events) == 0 {
+		if len(page.Events) == 0 && (page.Next == cursor || page.Next == "") {
+			// Caught up. (An empty page whose Next moved on only skipped other events: go on.)
 			writeBackLag.WithLabelValues(w.Conn.Name).Set(0)
-			if page.Next != cursor && page.Next != "" {
-				if err := w.Feed.SaveCursor(ctx, w.Consumer(), page.Next); err != nil {
-					return fmt.Errorf("write-back %s: saving the cursor: %w", w.Conn.Name, err)
-				}
-			}
 			return nil
 		}
 		items, err := w.prepare(ctx, page.Events)
