@@ -15,7 +15,11 @@ import (
 // Setup registers the indexes and every reconciler with the manager. Tests call it too, so the wiring
 // they exercise is the wiring that ships. st is the whole lead store (storeopen.Open's result, or
 // Instrument's); each reconciler keeps only the methods it declares.
-func Setup(ctx context.Context, mgr ctrl.Manager, clk clock.Clock, st store.Backend) error {
+func Setup(ctx context.Context, mgr ctrl.Manager, clk clock.Clock, st store.Backend, opts ...SetupOption) error {
+	var o setupOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	if err := SetupIndexes(ctx, mgr); err != nil {
 		return fmt.Errorf("registering field indexes: %w", err)
 	}
@@ -25,9 +29,16 @@ func Setup(ctx context.Context, mgr ctrl.Manager, clk clock.Clock, st store.Back
 		return fmt.Errorf("setting up the Team controller: %w", err)
 	}
 	exprErrors := newExpressionErrors()
-	if err := (&LeadPolicyReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Clock: clk, Store: st,
+	lpr := &LeadPolicyReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Clock: clk, Store: st,
 		Changed: w.Policies, Wake: w.Router, Recorder: mgr.GetEventRecorder("leadpolicy-controller"),
-		ExpressionErrors: exprErrors}).SetupWithManager(mgr); err != nil {
+		ExpressionErrors: exprErrors}
+	if o.writeBack != nil {
+		lpr.WriteBack = o.writeBack
+		if err := mgr.Add(&writeBackNudger{Health: o.writeBack, Policies: w.Policies, Clock: clk, Interval: 30 * time.Second}); err != nil {
+			return fmt.Errorf("adding the write-back status nudger: %w", err)
+		}
+	}
+	if err := lpr.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the LeadPolicy controller: %w", err)
 	}
 	if err := (&TeamGoalReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Clock: clk, Store: st,
