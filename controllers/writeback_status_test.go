@@ -207,7 +207,7 @@ spec:
 	if _, _, err := st.UpsertLead(context.Background(), store.LeadInput{ExternalID: "hubspot:contact:501", Score: 50}, "test"); err != nil {
 		t.Fatal(err)
 	}
-	NewWithT(t).Eventually(func() string { return hs.owner("501") }).WithTimeout(20 * time.Second).Should(Equal("7001"),
+	NewWithT(t).Eventually(func() string { return hs.owner("501") }).WithTimeout(20*time.Second).Should(Equal("7001"),
 		"ana's crmUser should reach HubSpot as hubspot_owner_id")
 	c := eventuallyCondition(t, p, leadopsv1.ConditionCRMWriteBack, metav1.ConditionTrue, leadopsv1.ReasonWriteBackHealthy)
 	if !strings.Contains(c.Message, "hubspot-main") {
