@@ -28,19 +28,13 @@ type Record struct {
 // salesforce:lead:<id> or salesforce:contact:<id>. Any other id (a form's, an import's) is no CRM
 // record and ok is false.
 func ParseExternalID(ext string) (Record, bool) {
-	kind, rest, ok := strings.Cut(ext, ":")
-	if !ok {
-		return Record{}, false
-	}
-	object, id, ok := strings.Cut(rest, ":")
-	if !ok || id == "" || strings.ContainsAny(id, ":/?#& ") {
+	kind, object, id, ok := crm.ParseExternalID(ext)
+	if !ok || strings.ContainsAny(id, ":/?#& ") {
 		return Record{}, false
 	}
 	switch {
-	case kind == "hubspot" && object == "contact":
-		return Record{CRM: crm.HubSpot, Object: object, ID: id}, true
-	case kind == "salesforce" && (object == "lead" || object == "contact"):
-		return Record{CRM: crm.Salesforce, Object: object, ID: id}, true
+	case kind == crm.HubSpot && object == "contact", kind == crm.Salesforce && (object == "lead" || object == "contact"):
+		return Record{CRM: kind, Object: object, ID: id}, true
 	}
 	return Record{}, false
 }
