@@ -226,3 +226,45 @@ spec:
 	}
 	eventuallyCondition(t, p, leadopsv1.ConditionReady, metav1.ConditionTrue, leadopsv1.ReasonReconciled)
 }
+
+// TestWriteBackDocsTeamIsValid applies docs/crm-writeback.md's Team example to the API server: the
+// crmUser markers accept an id and an email, and an invalid crmUser is refused. WriteBackRoster then
+// reads each member's crmUser from it.
+func TestWriteBackDocsTeamIsValid(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(testRoot, "docs", "crm-writeback.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(raw)
+	start := strings.Index(doc, "```yaml\napiVersion: leadops.io/v1alpha1\nkind: Team\n")
+	if start < 0 {
+		t.Fatal("docs/crm-writeback.md has no Team example")
+	}
+	doc = doc[start+len("```yaml\n"):]
+	doc = doc[:strings.Index(doc, "```")]
+	ns := newNamespace(t)
+	mustCreate(t, ns, doc)
+	team := decode(t, ns, doc).GetName()
+	roster := WriteBackRoster(k8sClient)
+	for member, want := range map[string]string{"ana": "75043210", "bo": "bo.meyer@example.com", "0055e000003AbCdAAK": ""} {
+		got, ok := roster(ns+"/"+team, member)
+		if got != want || ok != (want != "") {
+			t.Errorf("roster(%s) = %q, %v; want %q", member, got, ok, want)
+		}
+	}
+	if _, ok := roster(ns+"/nope", "ana"); ok {
+		t.Error("roster found a member of a team that does not exist")
+	}
+	err = create(t, ns, `
+apiVersion: leadops.io/v1alpha1
+kind: Team
+metadata: {name: bad}
+spec:
+  function: Sales
+  timezone: Europe/Berlin
+  members: [{name: cy, capacity: 1, crmUser: "cy <cy@example.com>"}]
+`)
+	if err == nil || !strings.Contains(err.Error(), "crmUser") {
+		t.Errorf("a crmUser with spaces and brackets was accepted (err %v)", err)
+	}
+}
