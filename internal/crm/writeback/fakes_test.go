@@ -316,7 +316,8 @@ func newFakeSalesforce(t testing.TB) *fakeCRM {
 		}
 		switch {
 		case r.Method == http.MethodGet && r.URL.Path == "/services/data/"+salesforceAPIVersion+"/query":
-			if strings.Contains(r.URL.Query().Get("q"), "'rep.ana@example.com'") {
+			// SOQL compares strings case-insensitively.
+			if strings.Contains(strings.ToLower(r.URL.Query().Get("q")), "email = 'rep.ana@example.com'") {
 				reply(w, scripted{status: 200, body: fixture(t, "salesforce_users.json")})
 			} else {
 				reply(w, scripted{status: 200, body: fixture(t, "salesforce_users_none.json")})

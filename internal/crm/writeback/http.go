@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -66,6 +67,12 @@ func (a *api) do(ctx context.Context, newReq func(context.Context) (*http.Reques
 			_ = resp.Body.Close()
 		}
 		if err != nil {
+			// A *url.Error repeats the whole URL, query included (a Salesforce User query holds an
+			// email): keep only the cause.
+			var ue *url.Error
+			if errors.As(err, &ue) {
+				err = ue.Err
+			}
 			apiRequestsTotal.WithLabelValues(a.conn, "error").Inc()
 			if ctx.Err() != nil {
 				return response{}, ctx.Err()
