@@ -14,7 +14,7 @@ import (
 )
 
 // sqliteFeed opens (or reopens) the SQLite lead store at path.
-func sqliteFeed(t *testing.T, path string) *sqlite.Store {
+func sqliteFeed(t testing.TB, path string) *sqlite.Store {
 	t.Helper()
 	st, err := sqlite.Open(ctxT(t), path, store.Options{})
 	if err != nil {
@@ -26,7 +26,7 @@ func sqliteFeed(t *testing.T, path string) *sqlite.Store {
 
 // routeInStore creates a lead with externalID and routes it to owner as the router does: one
 // decision, qualified and routed, with the routed audit event the router writes.
-func routeInStore(t *testing.T, st *sqlite.Store, externalID, email, owner string) *lead.Lead {
+func routeInStore(t testing.TB, st *sqlite.Store, externalID, email, owner string) *lead.Lead {
 	t.Helper()
 	l, _, err := st.UpsertLead(ctxT(t), store.LeadInput{ExternalID: externalID, Email: email, Company: "Acme"}, "test")
 	if err != nil {
