@@ -22,7 +22,7 @@ func BenchmarkSyncSQLite1000(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		if err := st.SaveCursor(ctxT(b), "writeback/"+conn.Name, ""); err != nil {
+		if err := st.SaveCursor(ctxT(b), (&Worker{Conn: conn}).Consumer(), ""); err != nil {
 			b.Fatal(err)
 		}
 		w := &Worker{Conn: conn, CRM: NewCRM(conn, ClientOptions{}), Feed: st, Leads: st, RetryWait: time.Millisecond}

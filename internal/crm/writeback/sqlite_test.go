@@ -117,7 +117,7 @@ func TestWriteBackOnTheSQLiteStore(t *testing.T) {
 	if owner, n := hs.written("12"); owner != "cy" || n != 3 {
 		t.Errorf("contact 12: owner %q after %d writes, want cy after 3 (bo, cy, cy once more after the crash)", owner, n)
 	}
-	if cursor, err := st.LoadCursor(ctxT(t), "writeback/hubspot-main"); err != nil || cursor == "" {
-		t.Errorf("cursor of writeback/hubspot-main = %q, %v; want a saved position", cursor, err)
+	if cursor, err := st.LoadCursor(ctxT(t), "writeback/hubspot/hubspot-main"); err != nil || cursor == "" {
+		t.Errorf("cursor of writeback/hubspot/hubspot-main = %q, %v; want a saved position", cursor, err)
 	}
 }

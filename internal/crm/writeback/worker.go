@@ -66,8 +66,12 @@ type Worker struct {
 	users userCache
 }
 
-// Consumer is the worker's cursor name in the lead store.
-func (w *Worker) Consumer() string { return "writeback/" + w.Conn.Name }
+// Consumer is the worker's cursor name in the lead store, writeback/<crm>/<connection> as the
+// store's contract names it (writeback/hubspot/hubspot-main): a connection pointed at another CRM
+// starts a cursor of its own.
+func (w *Worker) Consumer() string {
+	return "writeback/" + strings.ToLower(string(w.Conn.CRM)) + "/" + w.Conn.Name
+}
 
 // NeedLeaderElection is true: two replicas writing the same owners would only waste API calls,
 // but the cursor has one writer this way.
