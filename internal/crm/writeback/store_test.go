@@ -10,11 +10,15 @@ import (
 	"github.com/leadops/leadops/internal/crm"
 	"github.com/leadops/leadops/internal/lead"
 	"github.com/leadops/leadops/internal/store"
+	"github.com/leadops/leadops/internal/store/postgres"
 	"github.com/leadops/leadops/internal/store/sqlite"
+	"github.com/leadops/leadops/internal/testutil/pgtest"
 )
 
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
 // sqliteFeed opens (or reopens) the SQLite lead store at path.
-func sqliteFeed(t testing.TB, path string) *sqlite.Store {
+func sqliteFeed(t testing.TB, path string) store.Backend {
 	t.Helper()
 	st, err := sqlite.Open(ctxT(t), path, store.Options{})
 	if err != nil {
@@ -24,9 +28,20 @@ func sqliteFeed(t testing.TB, path string) *sqlite.Store {
 	return st
 }
 
+// postgresFeed opens (or reopens) the PostgreSQL lead store at dsn.
+func postgresFeed(t testing.TB, dsn string) store.Backend {
+	t.Helper()
+	st, err := postgres.Open(ctxT(t), dsn, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	return st
+}
+
 // routeInStore creates a lead with externalID and routes it to owner as the router does: one
 // decision, qualified and routed, with the routed audit event the router writes.
-func routeInStore(t testing.TB, st *sqlite.Store, externalID, email, owner string) *lead.Lead {
+func routeInStore(t testing.TB, st store.Backend, externalID, email, owner string) *lead.Lead {
 	t.Helper()
 	l, _, err := st.UpsertLead(ctxT(t), store.LeadInput{ExternalID: externalID, Email: email, Company: "Acme"}, "test")
 	if err != nil {
@@ -50,7 +65,7 @@ func routeInStore(t testing.TB, st *sqlite.Store, externalID, email, owner strin
 
 // flakySave fails the next SaveCursor: a crash after the CRM acknowledged, before the cursor was saved.
 type flakySave struct {
-	*sqlite.Store
+	store.Backend
 	fail int
 }
 
@@ -59,14 +74,26 @@ func (f *flakySave) SaveCursor(ctx context.Context, consumer, position string) e
 		f.fail--
 		return errors.New("the process died here")
 	}
-	return f.Store.SaveCursor(ctx, consumer, position)
+	return f.Backend.SaveCursor(ctx, consumer, position)
 }
 
-func TestWriteBackOnTheSQLiteStore(t *testing.T) {
+// TestWriteBackOnTheRealStores runs write-back against both lead store backends: leads routed as the
+// router routes them, restarts on the same store, a reassignment, a crash before the cursor save.
+func TestWriteBackOnTheRealStores(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "leads.db")
+		testWriteBackOnStore(t, func() store.Backend { return sqliteFeed(t, path) })
+	})
+	t.Run("postgres", func(t *testing.T) {
+		dsn := pgtest.NewDatabase(t)
+		testWriteBackOnStore(t, func() store.Backend { return postgresFeed(t, dsn) })
+	})
+}
+
+func testWriteBackOnStore(t *testing.T, open func() store.Backend) {
 	hs := newFakeHubSpot(t)
 	conn := connection(t, crm.HubSpot, hs.srv.URL, 100)
-	path := filepath.Join(t.TempDir(), "leads.db")
-	st := sqliteFeed(t, path)
+	st := open()
 	routeInStore(t, st, "hubspot:contact:11", "a@example.org", "ana")
 	routeInStore(t, st, "salesforce:lead:00Q000000000011", "b@example.org", "ana")
 	routeInStore(t, st, "", "c@example.org", "ana")
@@ -84,7 +111,7 @@ func TestWriteBackOnTheSQLiteStore(t *testing.T) {
 
 	// Restart: a new process on the same file resumes after the saved cursor.
 	_ = st.Close()
-	st = sqliteFeed(t, path)
+	st = open()
 	if err := worker(st, st).Sync(ctxT(t)); err != nil {
 		t.Fatal(err)
 	}
@@ -106,11 +133,11 @@ func TestWriteBackOnTheSQLiteStore(t *testing.T) {
 		Data: map[string]any{"policy": "sales/inbound", "from": "bo", "to": "cy"}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := worker(&flakySave{Store: st, fail: 1}, st).Sync(ctxT(t)); err == nil {
+	if err := worker(&flakySave{Backend: st, fail: 1}, st).Sync(ctxT(t)); err == nil {
 		t.Fatal("Sync with a failing cursor save returned no error")
 	}
 	_ = st.Close()
-	st = sqliteFeed(t, path)
+	st = open()
 	if err := worker(st, st).Sync(ctxT(t)); err != nil {
 		t.Fatal(err)
 	}
