@@ -74,7 +74,8 @@ func (h *hubspot) WriteOwners(ctx context.Context, us []Update) ([]Outcome, erro
 	if err != nil {
 		return nil, err
 	}
-	path := "/crm/v3/objects/" + hubspotObjectPath(us) + "/batch/update"
+	// contacts: the only HubSpot object ParseExternalID lets through.
+	path := "/crm/v3/objects/contacts/batch/update"
 	r, err := h.api.do(ctx, h.request(http.MethodPost, path, body), nil)
 	if err != nil {
 		return nil, err
@@ -120,9 +121,6 @@ func (h *hubspot) WriteOwners(ctx context.Context, us []Update) ([]Outcome, erro
 	}
 	return nil, fmt.Errorf("connection %s: unexpected HTTP %d from HubSpot's batch update", h.conn.Name, r.Status)
 }
-
-// hubspotObjectPath is the v3 object type of a batch (contacts: the only one ParseExternalID lets through).
-func hubspotObjectPath([]Update) string { return "contacts" }
 
 type hubspotOwners struct {
 	Results []struct {

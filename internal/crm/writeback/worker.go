@@ -101,7 +101,9 @@ func (w *Worker) Start(ctx context.Context) error {
 	w.defaults()
 	changes, err := w.Feed.Subscribe(ctx)
 	if err != nil {
-		return fmt.Errorf("write-back %s: subscribing to lead store changes: %w", w.Conn.Name, err)
+		// Without notifications the poll timer still finds every change, later.
+		w.Log.Error(err, "subscribing to lead store changes failed; polling only", "connection", w.Conn.Name, "every", w.Poll.String())
+		changes = nil
 	}
 	wait := time.Duration(0)
 	for {
