@@ -28,6 +28,9 @@ func setupCRMWriteBack(mgr ctrl.Manager, st store.Backend) error {
 	if live == nil {
 		return nil
 	}
+	if err := addCRMReloader(mgr, live); err != nil {
+		return err
+	}
 	log := ctrl.Log.WithName("crm-writeback")
 	roster := controllers.WriteBackRoster(mgr.GetClient())
 	echoes := crmWrittenOwners()
