@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"sigs.k8s.io/yaml"
 
@@ -135,6 +136,12 @@ type Subscription struct {
 	Types        []string // audit types, sorted; empty: all of Types
 	Policies     []string // sorted; empty: all
 	PersonalData bool
+	// Format is the body; FormatCloudEvents for every subscription of the file.
+	Format Format
+	// NotBefore, when set, skips the events older than it while the subscription has no saved
+	// position yet: a subscription that replaces an earlier best-effort path starts where that one
+	// stopped instead of sending the whole history. Not part of the Fingerprint.
+	NotBefore time.Time
 }
 
 // ReadFileFunc reads a named file; os.ReadFile in production.

@@ -3,6 +3,7 @@ package events
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -28,9 +29,11 @@ type Feed interface {
 	Subscribe(ctx context.Context) (<-chan store.Change, error)
 }
 
-// LeadReader reads a lead, for personal data and for the policy of events whose data names none.
+// LeadReader reads a lead, for personal data and for the policy of events whose data names none, and
+// its audit log, for breach notices (BreachNotice).
 type LeadReader interface {
 	GetLead(ctx context.Context, id string) (*lead.Lead, error)
+	Audit(ctx context.Context, leadID string) ([]store.AuditEvent, error)
 }
 
 // Options tune delivery; zero values take the defaults.
@@ -192,8 +195,14 @@ func (d *Deliverer) run(ctx context.Context) error {
 	}
 	poll := time.NewTicker(d.o.Poll)
 	defer poll.Stop()
+	// With no saved position, a subscription with NotBefore skips the older events, a large page at a time.
+	skipping := cursor == "" && !d.sub.NotBefore.IsZero()
 	for {
-		page, err := d.feed.EventsAfter(ctx, store.FeedQuery{After: cursor, Types: d.sub.FeedTypes(), Limit: d.o.PageSize})
+		limit := d.o.PageSize
+		if skipping {
+			limit = store.MaxPageSize
+		}
+		page, err := d.feed.EventsAfter(ctx, store.FeedQuery{After: cursor, Types: d.sub.FeedTypes(), Limit: limit})
 		if errors.Is(err, store.ErrCursorExpired) {
 			d.log.Info("the saved position is not served by this store (another store, or expired): delivering from the first event again")
 			cursor = ""
@@ -203,9 +212,17 @@ func (d *Deliverer) run(ctx context.Context) error {
 			return fmt.Errorf("reading the event feed: %w", err)
 		}
 		for _, ev := range page.Events {
+			if skipping && ev.At.Before(d.sub.NotBefore) {
+				m.Deliveries.WithLabelValues(name, "skipped").Inc()
+				continue
+			}
+			skipping = false
 			if err := d.deliver(ctx, ev); err != nil {
 				return err
 			}
+		}
+		if len(page.Events) == 0 {
+			skipping = false
 		}
 		advanced := page.Next != "" && page.Next != cursor
 		if advanced {
@@ -260,14 +277,7 @@ func (d *Deliverer) deliver(ctx context.Context, ev store.AuditEvent) error {
 		m.Deliveries.WithLabelValues(name, "filtered").Inc()
 		return nil
 	}
-	var personal *lead.Lead
-	if d.sub.PersonalData {
-		personal = l
-		if personal == nil {
-			personal = &lead.Lead{} // the lead is gone: deliver the event, with no personal data left to send
-		}
-	}
-	body, err := NewEnvelope(d.sub.Source, ev, personal).Body()
+	body, header, err := d.render(ctx, ev, l)
 	if err != nil {
 		return err
 	}
@@ -275,7 +285,7 @@ func (d *Deliverer) deliver(ctx context.Context, ev store.AuditEvent) error {
 	log := d.log.WithValues("eventId", id, "leadId", ev.LeadID, "type", ev.Type)
 	for attempt := 1; ; attempt++ {
 		m.Lag.WithLabelValues(name).Set(max(d.o.Clock.Now().Sub(ev.At).Seconds(), 0))
-		out, retryAfter, problem := d.attempt(ctx, id, body)
+		out, retryAfter, problem := d.attempt(ctx, id, body, header)
 		m.Attempts.WithLabelValues(name, string(out)).Inc()
 		switch out {
 		case OutcomeDelivered:
@@ -310,21 +320,59 @@ func (d *Deliverer) deliver(ctx context.Context, ev store.AuditEvent) error {
 	}
 }
 
+// render makes the body and the headers of every attempt at ev; l is the lead when it was read.
+func (d *Deliverer) render(ctx context.Context, ev store.AuditEvent, l *lead.Lead) ([]byte, http.Header, error) {
+	h := http.Header{}
+	if d.sub.Format == FormatBreachNotice {
+		audit, err := d.leads.Audit(ctx, ev.LeadID)
+		if err != nil {
+			return nil, nil, fmt.Errorf("reading the audit log of lead %s for breach event %d: %w", ev.LeadID, ev.ID, err)
+		}
+		n := BreachNotice(ev, audit)
+		body, err := json.Marshal(n)
+		if err != nil {
+			return nil, nil, fmt.Errorf("rendering breach event %d: %w", ev.ID, err)
+		}
+		// The headers the in-memory breach notifier (internal/webhook) sent.
+		h.Set("Content-Type", "application/json")
+		h.Set("User-Agent", "leadops-notify/1")
+		h.Set("Idempotency-Key", n.Key())
+		return body, h, nil
+	}
+	var personal *lead.Lead
+	if d.sub.PersonalData {
+		personal = l
+		if personal == nil {
+			personal = &lead.Lead{} // the lead is gone: deliver the event, with no personal data left to send
+		}
+	}
+	body, err := NewEnvelope(d.sub.Source, ev, personal).Body()
+	if err != nil {
+		return nil, nil, err
+	}
+	h.Set("Content-Type", "application/cloudevents+json; charset=utf-8")
+	h.Set("User-Agent", "leadops-events/1")
+	return body, h, nil
+}
+
 // attempt makes one POST. retryAfter is < 0 unless the response asked for a wait. problem never holds
 // the URL.
-func (d *Deliverer) attempt(ctx context.Context, id string, body []byte) (out Outcome, retryAfter time.Duration, problem string) {
+func (d *Deliverer) attempt(ctx context.Context, id string, body []byte, header http.Header) (out Outcome, retryAfter time.Duration, problem string) {
 	ctx, cancel := context.WithTimeout(ctx, d.o.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.sub.URL.String(), bytes.NewReader(body))
 	if err != nil {
 		return OutcomeNetwork, -1, "building the request failed"
 	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
 	ts := d.o.Clock.Now().Unix()
-	req.Header.Set("Content-Type", "application/cloudevents+json; charset=utf-8")
-	req.Header.Set("User-Agent", "leadops-events/1")
 	req.Header.Set(HeaderID, id)
 	req.Header.Set(HeaderTimestamp, strconv.FormatInt(ts, 10))
-	req.Header.Set(HeaderSignature, Sign(id, ts, body, d.sub.Secrets))
+	if len(d.sub.Secrets) > 0 {
+		req.Header.Set(HeaderSignature, Sign(id, ts, body, d.sub.Secrets))
+	}
 	resp, err := d.o.Client.Do(req)
 	if err != nil {
 		// *url.Error quotes the URL (query string included): keep only what went wrong underneath.

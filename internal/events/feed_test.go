@@ -247,3 +247,15 @@ func start(t *testing.T, d *Deliverer) (stop func()) {
 	t.Cleanup(stop)
 	return stop
 }
+
+func (f *memFeed) Audit(_ context.Context, leadID string) ([]store.AuditEvent, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []store.AuditEvent
+	for _, ev := range f.events {
+		if ev.LeadID == leadID {
+			out = append(out, ev)
+		}
+	}
+	return out, nil
+}

@@ -5,7 +5,8 @@ import "github.com/prometheus/client_golang/prometheus"
 // Metrics are the delivery metrics, labelled by subscription name (never by URL).
 type Metrics struct {
 	// Deliveries counts events by result: delivered (acknowledged with a 2xx), filtered (not of the
-	// subscription's policies), gone (the 410 that disabled the subscription).
+	// subscription's policies), skipped (older than a new subscription's NotBefore), gone (the 410 that
+	// disabled the subscription).
 	Deliveries *prometheus.CounterVec
 	// Attempts counts HTTP attempts by Outcome.
 	Attempts *prometheus.CounterVec
@@ -23,7 +24,7 @@ func NewMetrics() *Metrics {
 	return &Metrics{
 		Deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "leadops_event_deliveries_total",
-			Help: "Lead events by subscription and result: delivered (2xx), filtered (another policy's lead) or gone (the receiver answered 410 and the subscription was disabled).",
+			Help: "Lead events by subscription and result: delivered (2xx), filtered (another policy's lead), skipped (older than a new breach webhook subscription) or gone (the receiver answered 410 and the subscription was disabled).",
 		}, []string{"subscription", "result"}),
 		Attempts: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "leadops_event_delivery_attempts_total",

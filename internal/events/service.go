@@ -16,16 +16,17 @@ const DefaultReload = 10 * time.Second
 // Service runs one Deliverer per subscription of the subscription file, and follows the file's
 // changes. It is a manager Runnable that runs on the elected leader only: one replica delivers.
 type Service struct {
-	path   string
-	feed   Feed
-	leads  LeadReader
-	o      Options
-	read   ReadFileFunc
-	reload time.Duration
+	path    string
+	feed    Feed
+	leads   LeadReader
+	o       Options
+	read    ReadFileFunc
+	reload  time.Duration
+	sources []source
 }
 
-// NewService returns the Service of the subscription file at path. read defaults to os.ReadFile and
-// reload to DefaultReload.
+// NewService returns the Service of the subscription file at path ("" for none: only the sources added
+// with AddSource). read defaults to os.ReadFile and reload to DefaultReload.
 func NewService(path string, feed Feed, leads LeadReader, o Options, read ReadFileFunc, reload time.Duration) *Service {
 	if read == nil {
 		read = os.ReadFile
@@ -67,7 +68,24 @@ func (s *Service) load() ([]Subscription, map[string]bool, error) {
 	return subs, declared, nil
 }
 
+// SourceFunc lists subscriptions that come from elsewhere than the file (the LeadPolicies' breach
+// webhooks). It is called on every reload; on an error, the subscriptions it returns are applied and
+// none of its running ones is stopped.
+type SourceFunc func(ctx context.Context) ([]Subscription, error)
+
+// AddSource adds a source of subscriptions; call it before Start. Its subscriptions' names must not
+// be possible in the file (use a '/' or ':'), so the two never collide.
+func (s *Service) AddSource(name string, fn SourceFunc) {
+	s.sources = append(s.sources, source{name: name, fn: fn})
+}
+
+type source struct {
+	name string
+	fn   SourceFunc
+}
+
 type running struct {
+	origin      string
 	fingerprint string
 	cancel      context.CancelFunc
 	done        chan struct{}
@@ -85,29 +103,24 @@ func (s *Service) Start(ctx context.Context) error {
 		<-r.done
 		delete(subs, name)
 	}
-	lastProblem := ""
-	apply := func() {
-		loaded, declared, err := s.load()
+	lastProblem := map[string]string{}
+	report := func(origin string, err error) {
 		problem := ""
 		if err != nil {
 			problem = err.Error()
 		}
-		if problem != lastProblem {
+		if problem != lastProblem[origin] {
 			if problem != "" {
-				log.Info("the event subscriptions have problems; affected subscriptions keep their last good configuration", "problem", problem)
-			} else if lastProblem != "" {
-				log.Info("the event subscription file is valid again")
+				log.Info("the event subscriptions have problems; affected subscriptions keep their last good configuration", "origin", origin, "problem", problem)
+			} else {
+				log.Info("the event subscriptions are valid again", "origin", origin)
 			}
-			lastProblem = problem
+			lastProblem[origin] = problem
 		}
-		if problem != "" {
-			s.o.Metrics.ConfigErrors.Set(1)
-		} else {
-			s.o.Metrics.ConfigErrors.Set(0)
-		}
-		if declared == nil {
-			return // the file itself is unreadable or invalid: keep everything as it runs
-		}
+	}
+	// reconcile starts and restarts the given subscriptions of origin, and stops its others unless declared
+	// is nil (the origin could not say which it has).
+	reconcile := func(origin string, loaded []Subscription, declared map[string]bool) {
 		for _, sub := range loaded {
 			fp := sub.Fingerprint()
 			if r, ok := subs[sub.Name]; ok {
@@ -118,7 +131,7 @@ func (s *Service) Start(ctx context.Context) error {
 				log.Info("event subscription changed; restarting its delivery", "subscription", sub.Name)
 			}
 			rctx, cancel := context.WithCancel(ctx)
-			r := &running{fingerprint: fp, cancel: cancel, done: make(chan struct{})}
+			r := &running{origin: origin, fingerprint: fp, cancel: cancel, done: make(chan struct{})}
 			subs[sub.Name] = r
 			d := NewDeliverer(sub, s.feed, s.leads, s.o)
 			wg.Go(func() {
@@ -126,13 +139,42 @@ func (s *Service) Start(ctx context.Context) error {
 				_ = d.Run(rctx)
 			})
 		}
-		// A subscription whose files failed to resolve is still declared: it keeps running as it was.
-		for name := range subs {
-			if !declared[name] {
+		if declared == nil {
+			return
+		}
+		for name, r := range subs {
+			if r.origin == origin && !declared[name] {
 				stop(name)
 				s.o.Metrics.forget(name)
 				log.Info("event subscription removed; its delivery stopped", "subscription", name)
 			}
+		}
+	}
+	apply := func() {
+		problems := false
+		if s.path != "" {
+			loaded, declared, err := s.load()
+			report("file", err)
+			problems = err != nil
+			reconcile("file", loaded, declared) // declared is nil when the file itself is unusable
+		}
+		for _, src := range s.sources {
+			loaded, err := src.fn(ctx)
+			report(src.name, err)
+			problems = problems || err != nil
+			var declared map[string]bool
+			if err == nil {
+				declared = map[string]bool{}
+				for _, sub := range loaded {
+					declared[sub.Name] = true
+				}
+			}
+			reconcile(src.name, loaded, declared)
+		}
+		if problems {
+			s.o.Metrics.ConfigErrors.Set(1)
+		} else {
+			s.o.Metrics.ConfigErrors.Set(0)
 		}
 	}
 	apply()
