@@ -1,4 +1,9 @@
-// Package webhook delivers SLA breach notices to webhooks: a JSON POST per breach, retried with
+// Package webhook defines the SLA breach notice (Breach, its JSON body and Idempotency-Key), and the
+// in-memory Notifier that delivered it before event delivery (internal/events) took over: with a lead
+// store that serves the audit-event feed, the manager sends these notices from the audit log, at least
+// once (controllers.BreachSubscriptions); the Notifier remains for stores without the feed.
+//
+// The Notifier delivers SLA breach notices to webhooks: a JSON POST per breach, retried with
 // exponential backoff and jitter on network errors, 5xx and 429 (honouring Retry-After), never on other
 // 4xx, within a bounded number of attempts and a bounded total time.
 //
