@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 
@@ -22,19 +21,10 @@ func init() {
 		"Event subscription file (YAML, typically a mounted ConfigMap; see docs/events.md): every lead event is sent to each subscription's webhook as a signed CloudEvent, at least once. Re-read when it changes. Empty: no subscriptions (the LeadPolicies' breach webhooks are still served).")
 }
 
-// eventStore is what event delivery reads from the lead store.
-type eventStore interface {
-	events.Feed
-	events.LeadReader
-}
-
 // eventControllerOptions moves the LeadPolicies' breach webhooks from the router's in-memory queue to
-// event delivery (at least once, from the audit log) when the store serves the event feed. Pass them
-// to controllers.Setup; setupEvents then serves those webhooks.
-func eventControllerOptions(st store.Backend) []controllers.SetupOption {
-	if _, ok := any(st).(eventStore); !ok {
-		return nil
-	}
+// event delivery (at least once, from the audit log). Pass them to controllers.Setup; setupEvents
+// then serves those webhooks.
+func eventControllerOptions() []controllers.SetupOption {
 	return []controllers.SetupOption{controllers.BreachNoticesFromAuditLog()}
 }
 
@@ -43,19 +33,12 @@ func eventControllerOptions(st store.Backend) []controllers.SetupOption {
 // is unreadable or invalid at start stops the manager with the problem (its field paths, never a
 // secret); later broken edits keep the last good configuration running.
 func setupEvents(_ context.Context, mgr ctrl.Manager, st store.Backend) error {
-	es, ok := any(st).(eventStore)
-	if !ok {
-		if eventSubscriptionsFile != "" {
-			return errors.New("--event-subscriptions is set but this lead store has no event feed")
-		}
-		return nil // breach webhooks stay with the router's in-memory queue (eventControllerOptions)
-	}
 	for _, c := range events.DefaultMetrics.Collectors() {
 		if err := metrics.Registry.Register(c); err != nil {
 			return fmt.Errorf("registering the event metrics: %w", err)
 		}
 	}
-	svc := events.NewService(eventSubscriptionsFile, es, es, events.Options{Log: ctrl.Log.WithName("events")}, nil, 0)
+	svc := events.NewService(eventSubscriptionsFile, st, st, events.Options{Log: ctrl.Log.WithName("events")}, nil, 0)
 	if eventSubscriptionsFile != "" {
 		if _, err := svc.Load(); err != nil {
 			return fmt.Errorf("--event-subscriptions: %w", err)

@@ -200,7 +200,7 @@ func (d *Deliverer) run(ctx context.Context) error {
 	for {
 		limit := d.o.PageSize
 		if skipping {
-			limit = store.MaxPageSize
+			limit = store.MaxFeedPageSize
 		}
 		page, err := d.feed.EventsAfter(ctx, store.FeedQuery{After: cursor, Types: d.sub.FeedTypes(), Limit: limit})
 		if errors.Is(err, store.ErrCursorExpired) {
