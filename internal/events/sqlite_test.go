@@ -2,9 +2,16 @@ package events
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/leadops/leadops/internal/store"
 	"github.com/leadops/leadops/internal/store/sqlite"
@@ -57,5 +64,53 @@ func TestSQLiteStore(t *testing.T) {
 	afterRestart := r.requests()[before:]
 	if len(afterRestart) != 1 || !strings.Contains(string(afterRestart[0].body), `"io.leadops.lead.created"`) {
 		t.Errorf("after the restart: %d requests, want only the new created event", len(afterRestart))
+	}
+}
+
+// BenchmarkDeliverSQLite measures delivery from the real embedded store to a local receiver that
+// acknowledges at once: b.N events of b.N/2 leads (created + qualified), one feed read and one cursor
+// save per event (PageSize 1, the default) against pages of 100.
+func BenchmarkDeliverSQLite(b *testing.B) {
+	for _, pageSize := range []int{1, 100} {
+		b.Run("page"+strconv.Itoa(pageSize), func(b *testing.B) {
+			ctx := context.Background()
+			st, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "leads.db"), store.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer st.Close()
+			in := make([]store.LeadInput, max(b.N/2, 1))
+			for i := range in {
+				in[i] = store.LeadInput{Email: "p" + strconv.Itoa(i) + "@example.org", Source: "bench"}
+			}
+			if _, err := st.UpsertLeads(ctx, in, "api"); err != nil {
+				b.Fatal(err)
+			}
+			var acked atomic.Int64
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				_, _ = io.Copy(io.Discard, r.Body)
+				acked.Add(1)
+				w.WriteHeader(http.StatusNoContent)
+			}))
+			defer srv.Close()
+			u, _ := url.Parse(srv.URL)
+			sec, _ := ParseSecret(specSecret)
+			sub := Subscription{Name: "bench", Source: DefaultSource, URL: u, Secrets: []Secret{sec}}
+			want := int64(len(in))
+			b.ResetTimer()
+			ctx, cancel := context.WithCancel(ctx)
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				_ = NewDeliverer(sub, st, st, Options{PageSize: pageSize, Metrics: NewMetrics()}).Run(ctx)
+			}()
+			for acked.Load() < want {
+				time.Sleep(time.Millisecond)
+			}
+			b.StopTimer()
+			cancel()
+			<-done
+			b.ReportMetric(float64(want)/b.Elapsed().Seconds(), "events/s")
+		})
 	}
 }
