@@ -168,6 +168,9 @@ func (d *Deliverer) Run(ctx context.Context) error {
 }
 
 func (d *Deliverer) run(ctx context.Context) error {
+	// The change subscription lives as long as this run: Run calls run again after an error.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	name, m := d.sub.Name, d.o.Metrics
 	mark, err := d.feed.LoadCursor(ctx, DisabledKey(name))
 	if err != nil {
