@@ -335,3 +335,21 @@ func TestPolicyFilter(t *testing.T) {
 		t.Errorf("filtered %v", v)
 	}
 }
+
+// TestStoreErrorsAreRetried: a store that fails to serve the feed is retried with backoff, and nothing
+// is lost or sent twice.
+func TestStoreErrorsAreRetried(t *testing.T) {
+	feed := newMemFeed()
+	feed.add(store.AuditEvent{LeadID: leadID, At: testNow, Actor: "alice", Type: lead.EventTouched})
+	feed.failReads = 3
+	r := newReceiver(t, nil)
+	sl := &sleeps{}
+	start(t, NewDeliverer(testSub(t, r, false), feed, feed, testOptions(sl)))
+	waitFor(t, "the delivery", func() bool { return len(r.acknowledged()) == 1 })
+	if got, want := sl.get(), []time.Duration{500 * time.Millisecond, time.Second, 2 * time.Second}; !reflect.DeepEqual(got, want) {
+		t.Errorf("waits %v, want %v", got, want)
+	}
+	if n := len(r.requests()); n != 1 {
+		t.Errorf("%d requests", n)
+	}
+}

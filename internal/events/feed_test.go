@@ -2,6 +2,7 @@ package events
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -25,6 +26,8 @@ type memFeed struct {
 	saves   map[string]int
 	subs    []chan store.Change
 	leads   map[string]*lead.Lead
+	// failReads makes the next EventsAfter calls fail, as a store that is down.
+	failReads int
 }
 
 func newMemFeed() *memFeed {
@@ -50,6 +53,10 @@ func (f *memFeed) add(evs ...store.AuditEvent) {
 func (f *memFeed) EventsAfter(_ context.Context, q store.FeedQuery) (store.FeedPage, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.failReads > 0 {
+		f.failReads--
+		return store.FeedPage{}, errors.New("database is down")
+	}
 	after := int64(0)
 	if q.After != "" {
 		n, err := strconv.ParseInt(q.After, 10, 64)
