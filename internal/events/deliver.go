@@ -229,7 +229,12 @@ func (d *Deliverer) run(ctx context.Context) error {
 		}
 		advanced := page.Next != "" && page.Next != cursor
 		if advanced {
-			if err := d.feed.SaveCursor(ctx, Consumer(name), page.Next); err != nil {
+			// Saved even when ctx just ended: the events before it were acknowledged, and a restart
+			// should not send them again.
+			saveCtx, cancelSave := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			err := d.feed.SaveCursor(saveCtx, Consumer(name), page.Next)
+			cancelSave()
+			if err != nil {
 				return fmt.Errorf("saving subscription %s's position: %w", name, err)
 			}
 			cursor = page.Next

@@ -46,6 +46,14 @@ func TestSQLiteStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "disqualified, woken by the store's change notification", func() bool { return len(r.acknowledged()) == 3 })
+	waitFor(t, "the position after it", func() bool {
+		pos, err := feed.LoadCursor(ctx, Consumer(sub.Name))
+		if err != nil || pos == "" {
+			return false
+		}
+		page, err := feed.EventsAfter(ctx, store.FeedQuery{After: pos, Types: Types})
+		return err == nil && len(page.Events) == 0 && page.Next == pos
+	})
 	stop()
 	for _, q := range r.requests() {
 		for _, p := range personal {
@@ -63,7 +71,7 @@ func TestSQLiteStore(t *testing.T) {
 	waitFor(t, "the new lead's created event", func() bool { return len(r.acknowledged()) == 4 })
 	afterRestart := r.requests()[before:]
 	if len(afterRestart) != 1 || !strings.Contains(string(afterRestart[0].body), `"io.leadops.lead.created"`) {
-		t.Errorf("after the restart: %d requests, want only the new created event", len(afterRestart))
+		t.Errorf("after the restart: %d requests, want only the new created event: %v", len(afterRestart), afterRestart)
 	}
 }
 
