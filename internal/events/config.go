@@ -252,10 +252,13 @@ func (s Subscription) Wants(typ string) bool {
 	return slices.Contains(s.Types, typ)
 }
 
-// FeedTypes is the Types filter of the subscription's feed query: its types, or all of Types.
+// FeedTypes is the Types filter of the subscription's feed query: its types, or nil for a
+// subscription of every type. The store serves a filtered read by scanning a window of the log
+// (store.FeedScanBudget), which costs as much for one event as for a page; unfiltered reads of one
+// event are cheap, and the few bookkeeping types (updated, queued…) are skipped here (Wants).
 func (s Subscription) FeedTypes() []string {
 	if len(s.Types) == 0 {
-		return slices.Clone(Types)
+		return nil
 	}
 	return slices.Clone(s.Types)
 }

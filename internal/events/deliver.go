@@ -48,9 +48,15 @@ type Options struct {
 	MaxRetryAfter time.Duration
 	// Poll is the backstop: the feed is read this often even without a change notification; default 30s.
 	Poll time.Duration
-	// PageSize is how many events one feed read returns; the cursor is saved after each page, so it is
-	// also how many acknowledged events a restart may send again. Default 1: exactly the one in flight.
+	// PageSize is how many events one feed read returns. Positions exist between pages only, so it is
+	// also how many acknowledged events a restart may send again. Default 1: only the one in flight.
 	PageSize int
+	// SaveEvery, when positive, spaces the saves of the position while events flow: a crash (not a
+	// stop: the position is saved as delivery stops, and once caught up) may then send the events
+	// acknowledged in the last SaveEvery again. Default 0: saved after every page, which costs about
+	// 15% of the throughput against a local receiver (BenchmarkDeliver) and nothing noticeable
+	// against a remote one.
+	SaveEvery time.Duration
 	// Metrics default to DefaultMetrics.
 	Metrics *Metrics
 	// Log gets the subscription's name and its URL's host, never the URL.
@@ -196,6 +202,27 @@ func (d *Deliverer) run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("reading subscription %s's position: %w", name, err)
 	}
+	// The position after the acknowledged events is saved at most every SaveEvery while events flow,
+	// and always once caught up and when the run ends (even as ctx ends: those events were
+	// acknowledged, and a restart should not send them again).
+	pending, lastSave := "", d.o.Clock.Now()
+	flush := func() error {
+		if pending == "" {
+			return nil
+		}
+		saveCtx, cancelSave := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancelSave()
+		if err := d.feed.SaveCursor(saveCtx, Consumer(name), pending); err != nil {
+			return fmt.Errorf("saving subscription %s's position: %w", name, err)
+		}
+		pending, lastSave = "", d.o.Clock.Now()
+		return nil
+	}
+	defer func() {
+		if err := flush(); err != nil {
+			d.log.Error(err, "the position of the last acknowledged events is not saved; a restart sends them again")
+		}
+	}()
 	poll := time.NewTicker(d.o.Poll)
 	defer poll.Stop()
 	// With no saved position, a subscription with NotBefore skips the older events, a large page at a time.
@@ -229,18 +256,18 @@ func (d *Deliverer) run(ctx context.Context) error {
 		}
 		advanced := page.Next != "" && page.Next != cursor
 		if advanced {
-			// Saved even when ctx just ended: the events before it were acknowledged, and a restart
-			// should not send them again.
-			saveCtx, cancelSave := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-			err := d.feed.SaveCursor(saveCtx, Consumer(name), page.Next)
-			cancelSave()
-			if err != nil {
-				return fmt.Errorf("saving subscription %s's position: %w", name, err)
-			}
-			cursor = page.Next
+			cursor, pending = page.Next, page.Next
 		}
 		if len(page.Events) > 0 || advanced {
+			if d.o.Clock.Now().Sub(lastSave) >= d.o.SaveEvery {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
 			continue
+		}
+		if err := flush(); err != nil {
+			return err
 		}
 		m.Lag.WithLabelValues(name).Set(0)
 		select {
