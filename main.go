@@ -100,7 +100,7 @@ func run(ctx context.Context, cfg config) error {
 	if err != nil {
 		return fmt.Errorf("creating manager: %w", err)
 	}
-	if err := controllers.Setup(ctx, mgr, clock.Real{}, leadStore, controllers.WithWriteBackHealth(crmWriteBackHealth)); err != nil {
+	if err := controllers.Setup(ctx, mgr, clock.Real{}, leadStore, append(eventControllerOptions(), controllers.WithWriteBackHealth(crmWriteBackHealth))...); err != nil {
 		return err
 	}
 	if cfg.apiAddr != "0" {
@@ -122,6 +122,9 @@ func run(ctx context.Context, cfg config) error {
 		}
 	}
 	if err := setupCRMWriteBack(mgr, leadStore); err != nil {
+		return err
+	}
+	if err := setupEvents(ctx, mgr, leadStore); err != nil {
 		return err
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {

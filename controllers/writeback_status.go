@@ -24,17 +24,10 @@ type writeBackHealth interface {
 	Changed() <-chan struct{}
 }
 
-// SetupOption adds optional parts to Setup.
-type SetupOption func(*setupOptions)
-
-type setupOptions struct {
-	writeBack *writeback.Registry
-}
-
 // WithWriteBackHealth gives LeadPolicies the CRMWriteBack condition from what the write-back
 // workers (started next to the controllers, on the same leader) report to r.
 func WithWriteBackHealth(r *writeback.Registry) SetupOption {
-	return func(o *setupOptions) { o.writeBack = r }
+	return func(o *setupConfig) { o.writeBack = r }
 }
 
 // reconcileWriteBack sets CRMWriteBack on a policy whose leads a write-back worker has seen, and
