@@ -56,6 +56,7 @@ func Run(t *testing.T, newStore NewStore) {
 	tests = append(tests, replayTests...)
 	tests = append(tests, duplicateTests...)
 	tests = append(tests, normalizedTests...)
+	tests = append(tests, experimentTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.fn(t, newStore(t))
