@@ -3,7 +3,6 @@ package controllers
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -44,61 +43,50 @@ func init() {
 // evaluate computes the experiment's figures from the store and writes status, the Concluded
 // condition (with its one Event) and the arm metrics.
 func (r *LeadExperimentReconciler) evaluate(ctx context.Context, x *leadopsv1.LeadExperiment, e *resolvedExperiment, now time.Time) error {
-	ms := []experiment.Metric{experiment.Metric(x.Spec.Metric)}
+	conf, _ := experiment.ParseConfidence(x.Spec.Confidence) // checked by resolveExperiment
+	def := experiment.Definition{Arms: e.armNames(), Metric: experiment.Metric(x.Spec.Metric), Confidence: conf,
+		MinLeadsPerArm: int64(x.Spec.MinLeadsPerArm), Start: e.Start, End: e.End}
+	if def.MinLeadsPerArm <= 0 {
+		def.MinLeadsPerArm = 100
+	}
 	for _, m := range x.Spec.SecondaryMetrics {
-		if experiment.Metric(m).Valid() && experiment.Metric(m) != ms[0] {
-			ms = append(ms, experiment.Metric(m))
+		if mm := experiment.Metric(m); mm.Valid() && mm != def.Metric {
+			def.Secondary = append(def.Secondary, mm)
 		}
 	}
-	names := e.armNames()
-	cs := make([]*experiment.Collector, len(ms))
-	for i, m := range ms {
-		cs[i] = experiment.NewCollector(m, names, now)
-	}
-	add := func(arm string, l *lead.Lead) {
-		for _, c := range cs {
-			c.Add(arm, l)
-		}
-	}
+	ev := experiment.NewEvaluator(def, now)
 	var err error
 	if e.Observational {
 		err = r.Store.LeadsCreatedBetween(ctx, e.Start, windowEnd(e, now), func(l *lead.Lead) error {
 			if arm := observedArm(e, l); arm != "" {
-				add(arm, l)
+				ev.Add(arm, l)
 			}
 			return nil
 		})
 	} else {
 		err = r.Store.ExperimentLeads(ctx, e.Key, func(l *lead.Lead) error {
-			add(l.Arm, l)
+			ev.Add(l.Arm, l)
 			return nil
 		})
 	}
 	if err != nil {
 		return fmt.Errorf("reading the leads of experiment %s: %w", e.Key, err)
 	}
-	conf, _ := experiment.ParseConfidence(x.Spec.Confidence) // checked by resolveExperiment
-	minLeads := int64(x.Spec.MinLeadsPerArm)
-	if minLeads <= 0 {
-		minLeads = 100
-	}
-	v := experiment.Evaluate(experiment.Spec{Metric: ms[0], Confidence: conf, MinLeadsPerArm: minLeads, End: e.End}, cs[0].Samples(), now)
-	writeVerdict(&x.Status, ms[0], v)
+	rep := ev.Report()
+	v := rep.Primary
+	writeVerdict(&x.Status, def.Metric, v)
 	t := metav1.NewTime(now)
 	x.Status.LastEvaluatedTime = &t
-	for i, c := range cs {
-		figs := v.Arms
-		if i > 0 {
-			figs = experiment.Figures(ms[i], conf, c.Samples())
-		}
-		for _, a := range figs {
+	figures := append([]experiment.Figured{{Metric: def.Metric, Arms: v.Arms}}, rep.Secondary...)
+	for i, f := range figures {
+		for _, a := range f.Arms {
 			if i == 0 {
 				experimentArmLeads.WithLabelValues(e.Key, a.Name).Set(float64(a.Leads))
 			}
 			if a.HasValue {
-				experimentArmValue.WithLabelValues(e.Key, a.Name, string(ms[i])).Set(a.Value)
+				experimentArmValue.WithLabelValues(e.Key, a.Name, string(f.Metric)).Set(a.Value)
 			} else {
-				experimentArmValue.DeleteLabelValues(e.Key, a.Name, string(ms[i]))
+				experimentArmValue.DeleteLabelValues(e.Key, a.Name, string(f.Metric))
 			}
 		}
 	}
@@ -141,17 +129,14 @@ func observedArm(e *resolvedExperiment, l *lead.Lead) string {
 
 // writeVerdict fills the status figures from a verdict on the primary metric.
 func writeVerdict(st *leadopsv1.LeadExperimentStatus, m experiment.Metric, v experiment.Verdict) {
-	st.Arms = st.Arms[:0]
-	var summary, values []string
+	st.Arms = nil
 	for i, a := range v.Arms {
 		as := leadopsv1.ExperimentArmStatus{Name: a.Name, Leads: a.Leads}
 		if m.Kind() == experiment.Rate {
 			as.Events = a.Events
 		}
-		val := "-"
 		if a.HasValue {
 			as.Value = experiment.FormatValue(m, a.Value)
-			val = as.Value
 		}
 		as.Interval = experiment.FormatInterval(m, a.Low, a.High, a.HasInterval)
 		if i > 0 {
@@ -161,18 +146,9 @@ func writeVerdict(st *leadopsv1.LeadExperimentStatus, m experiment.Metric, v exp
 			}
 		}
 		st.Arms = append(st.Arms, as)
-		summary = append(summary, fmt.Sprintf("%s=%d", a.Name, a.Leads))
-		values = append(values, val)
 	}
-	st.Summary, st.MetricSummary = strings.Join(summary, " "), strings.Join(values, " / ")
-	st.Lift, st.Confidence, st.Winner, st.AdditionalLeadsNeeded = "", "", "", nil
-	if v.Leader >= 0 {
-		l := v.Arms[v.Leader]
-		st.Lift = experiment.FormatLift(l.Lift, l.HasLift)
-	}
-	if v.HasConfidence {
-		st.Confidence = experiment.FormatPercent(v.Confidence)
-	}
+	st.Summary, st.MetricSummary = v.Summary(), v.MetricSummary()
+	st.Lift, st.Confidence, st.Winner, st.AdditionalLeadsNeeded = v.LeaderLift(), v.ConfidenceString(), "", nil
 	if v.Reason == experiment.ReasonWinner {
 		st.Winner = v.Winner
 	}
