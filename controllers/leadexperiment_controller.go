@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	leadopsv1 "github.com/leadops/leadops/api/v1alpha1"
 	"github.com/leadops/leadops/internal/clock"
@@ -40,6 +41,8 @@ type LeadExperimentReconciler struct {
 	Store experimentStore
 	// Wake, when set, starts a routing pass when an experiment's validity or phase changes.
 	Wake chan event.GenericEvent
+	// Changed receives experiments to evaluate again (clock jumps).
+	Changed chan event.GenericEvent
 	// Interval bounds the time between evaluations (DefaultExperimentInterval when zero).
 	Interval time.Duration
 }
@@ -67,7 +70,7 @@ func (r *LeadExperimentReconciler) reconcile(ctx context.Context, x *leadopsv1.L
 	}
 	e, specErr := resolveExperiment(x, w)
 	if specErr == nil {
-		if o := overlapping(x, e, others); o != nil {
+		if o := overlapping(x, e, others, w); o != nil {
 			specErr = policy.FieldSpecError(leadopsv1.ReasonOverlapping, "spec.arms",
 				"LeadExperiment %q, created earlier, runs over a LeadPolicy of this experiment in an overlapping window: a lead can be in one experiment only; end it first or move this one's start after its end", o.Name)
 		}
@@ -186,6 +189,7 @@ func (r *LeadExperimentReconciler) SetupWithManager(mgr ctrl.Manager) error {
 			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Watches(&leadopsv1.Team{}, handler.EnqueueRequestsFromMapFunc(inNamespace),
 			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		WatchesRawSource(source.Channel(r.Changed, &handler.EnqueueRequestForObject{})).
 		Named("leadexperiment").
 		Complete(r)
 }

@@ -208,10 +208,11 @@ func firstArmTimezone(x *leadopsv1.LeadExperiment, w experimentWorld) string {
 	return ""
 }
 
-// overlapping returns the older experiment of others that shares a LeadPolicy with e over an
+// overlapping returns the older valid experiment of others that shares a LeadPolicy with e over an
 // overlapping window (nil when none): of two such experiments the newer one is refused, so a lead
-// is never claimed by two experiments at once.
-func overlapping(x *leadopsv1.LeadExperiment, e *resolvedExperiment, others []leadopsv1.LeadExperiment) *leadopsv1.LeadExperiment {
+// is never claimed by two experiments at once. An older experiment that is itself invalid blocks
+// nothing.
+func overlapping(x *leadopsv1.LeadExperiment, e *resolvedExperiment, others []leadopsv1.LeadExperiment, w experimentWorld) *leadopsv1.LeadExperiment {
 	if e.Observational {
 		return nil
 	}
@@ -233,11 +234,11 @@ func overlapping(x *leadopsv1.LeadExperiment, e *resolvedExperiment, others []le
 		if !shared {
 			continue
 		}
-		start, end, err := experimentWindow(o)
+		oe, err := resolveExperiment(o, w)
 		if err != nil {
 			continue
 		}
-		if (e.End.IsZero() || start.Before(e.End)) && (end.IsZero() || e.Start.Before(end)) {
+		if (e.End.IsZero() || oe.Start.Before(e.End)) && (oe.End.IsZero() || e.Start.Before(oe.End)) {
 			return o
 		}
 	}
