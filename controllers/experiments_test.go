@@ -66,7 +66,7 @@ func TestExperimentSplitRoutesByArm(t *testing.T) {
 				arms := map[string]string{}
 				per := map[string]int{}
 				for i := from; i < to; i++ {
-					l := createLead(t, c, store.LeadInput{ExternalID: fmt.Sprintf("x-%d", i), Domain: fmt.Sprintf("x%d.com", i), Score: 80, Source: "web", Campaign: "spring-threshold"})
+					l := createLead(t, c, store.LeadInput{ExternalID: fmt.Sprintf("x-%d", i), Domain: fmt.Sprintf("split%d.com", i), Score: 80, Source: "web", Campaign: "spring-threshold"})
 					got := e.eventuallyLead(l.ID, "routed under an arm", func(l *lead.Lead) bool { return l.Stage == lead.StageRouted })
 					want := []string{"control", "b"}[experiment.SplitArm(l.ID, key, []int32{1, 1})]
 					if got.Experiment != key || got.Arm != want || got.Policy != policyOf[want] || !strings.HasPrefix(got.Owner, ownerPrefix[want]) {
@@ -210,7 +210,7 @@ func TestExperimentObservational(t *testing.T) {
 			eventuallyCondition(t, x, leadopsv1.ConditionReady, "True", leadopsv1.ReasonReconciled)
 			c := e.apiClient()
 			for i, camp := range []string{"spring-a", "spring-a", "spring-a", "spring-b", "spring-b", "autumn"} {
-				l := createLead(t, c, store.LeadInput{ExternalID: fmt.Sprintf("o-%d", i), Domain: fmt.Sprintf("o%d.com", i), Employees: 10, Score: 70, Source: "web", Campaign: camp})
+				l := createLead(t, c, store.LeadInput{ExternalID: fmt.Sprintf("o-%d", i), Domain: fmt.Sprintf("observed%d.com", i), Employees: 10, Score: 70, Source: "web", Campaign: camp})
 				got := e.eventuallyLead(l.ID, "routed by the inbound policy", func(l *lead.Lead) bool { return l.Stage == lead.StageRouted })
 				if got.Policy != e.ns+"/inbound" || got.Rule != "everyone-else" || got.Experiment != "" || got.Arm != "" {
 					t.Fatalf("lead %d: policy %q rule %q experiment %q arm %q; want the inbound policy's routing, no arm", i, got.Policy, got.Rule, got.Experiment, got.Arm)
