@@ -223,6 +223,26 @@ func TestExperimentReport(t *testing.T) {
 		}
 	})
 
+	t.Run("scorecard section", func(t *testing.T) {
+		code, stdout, stderr := leadctl(t, nil, append([]string{"scorecard", "--quarter", "2027-Q1", "--as-of", "2027-03-16T00:00:00Z"}, storeArgs...)...)
+		if code != exitOK {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		_, section, found := strings.Cut(stdout, "\nExperiments\n")
+		if !found {
+			t.Fatalf("no Experiments section:\n%s", stdout)
+		}
+		// The March experiment ran in 2027-Q1; the January 2026 one did not.
+		if !regexpMatch(section, `sales/spring-threshold\s+AcceptanceRate\s+sdr-first=120 ae-direct=120\s+25\.0% / 50\.0%\s+\+100\.0%\s+Ended\s+Winner \(ae-direct\)`) ||
+			strings.Contains(section, "spring-campaigns") || !strings.Contains(section, "ae-direct wins on acceptance rate") {
+			t.Errorf("experiments section:\n%s", section)
+		}
+		code, stdout, _ = leadctl(t, nil, append([]string{"scorecard", "--quarter", "2026-Q4", "--as-of", "2027-03-16T00:00:00Z", "-o", "json"}, storeArgs...)...)
+		if code != exitOK || strings.Contains(stdout, `"experiments"`) {
+			t.Errorf("2026-Q4 (exit %d) lists experiments that did not run in it:\n%s", code, stdout)
+		}
+	})
+
 	t.Run("usage errors", func(t *testing.T) {
 		for _, tc := range []struct {
 			args []string
