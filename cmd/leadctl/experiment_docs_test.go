@@ -78,6 +78,10 @@ func TestExperimentDocCommandsRun(t *testing.T) {
 				want = []string{`"verdict": "Winner"`, `"winner": "ae-direct"`}
 			case strings.Contains(line, "experiment report") && strings.Contains(line, "2027-03-16"):
 				want = []string{"Verdict: Winner (ae-direct)", "Secondary metric RevenuePerLead"}
+				// The page prints this report in full: it must be what the command prints.
+				if printed := docTextBlock(t, doc); trimLines(out) != trimLines(printed) {
+					t.Errorf("%s prints a report that is not the command's output; the command prints:\n%s", doc, out)
+				}
 			case strings.Contains(line, "experiment report"):
 				want = []string{"Verdict: Running", "No winner is declared before"}
 			case strings.Contains(line, " scorecard "):
@@ -90,4 +94,28 @@ func TestExperimentDocCommandsRun(t *testing.T) {
 			}
 		})
 	}
+}
+
+// docTextBlock is the first ```text block of the Markdown file.
+func docTextBlock(t *testing.T, rel string) string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("..", "..", rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(raw), "\n```text\n")
+	if !ok {
+		t.Fatalf("%s has no text block", rel)
+	}
+	block, _, _ := strings.Cut(rest, "\n```\n")
+	return block
+}
+
+// trimLines drops trailing spaces of every line and trailing blank lines.
+func trimLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " ")
+	}
+	return strings.TrimRight(strings.Join(lines, "\n"), "\n")
 }
