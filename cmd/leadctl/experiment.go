@@ -21,9 +21,9 @@ The experiment comes from -f FILE|DIR or --cluster, the leads from --store or --
 count the leads the router recorded in the experiment, by arm; observational arms (filters) the
 leads created in the experiment's window that match the arm's filter (the first that matches).
 
-  leadctl experiment report threshold-60-vs-75 -f config/samples --store sqlite:///var/lib/leadops/leads.db
-  leadctl experiment report sales/threshold-60-vs-75 --cluster -o json
-  leadctl experiment report threshold-60-vs-75 -f config/samples --chart arms.png`
+  leadctl experiment report spring-threshold -f config/samples --store "$LEADCTL_STORE"
+  leadctl experiment report default/spring-threshold --cluster -o json
+  leadctl experiment report spring-threshold -f config/samples --as-of 2027-03-16T00:00:00Z --chart arms.png`
 
 func runExperiment(ctx context.Context, e env, c *conn, args []string) int {
 	fs := newFlagSet("experiment", c, e.stderr)

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -226,8 +227,9 @@ func loadCluster(ctx context.Context, e env) (*objects, error) {
 	for i := range goalList.Items {
 		out.Goals = append(out.Goals, &goalList.Items[i])
 	}
+	// A cluster whose CRDs predate LeadExperiment has none; that is not an error for the scorecard.
 	var experiments leadopsv1.LeadExperimentList
-	if err := c.List(ctx, &experiments); err != nil {
+	if err := c.List(ctx, &experiments); err != nil && !meta.IsNoMatchError(err) {
 		return nil, fmt.Errorf("--cluster: listing LeadExperiments: %w", err)
 	}
 	for i := range experiments.Items {
