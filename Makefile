@@ -31,8 +31,16 @@ demo: envtest ## Run everything locally: kube-apiserver + etcd, CRDs, manager, s
 ##@ Development
 
 .PHONY: manifests
-manifests: controller-gen ## Generate the CRDs and RBAC from the API types and kubebuilder markers.
+manifests: controller-gen ## Generate the CRDs and RBAC from the API types and kubebuilder markers (and copy them into the Helm chart).
 	$(CONTROLLER_GEN) rbac:roleName=manager-role crd paths="./api/..." paths="./controllers/..." output:crd:artifacts:config=config/crd/bases
+	@$(MAKE) --no-print-directory chart-sync
+
+.PHONY: chart-sync
+chart-sync: ## Copy the CRDs, the manager's RBAC rules and the alerts from config/ into charts/leadops (Helm reads only the chart's own files).
+	rm -f charts/leadops/crds/*.yaml
+	cp config/crd/bases/*.yaml charts/leadops/crds/
+	cp config/rbac/role.yaml charts/leadops/files/role.yaml
+	cp config/prometheus/alerts.rules.yaml charts/leadops/files/alerts.rules.yaml
 
 .PHONY: generate
 generate: controller-gen ## Generate the DeepCopy methods of the API types.
@@ -47,15 +55,17 @@ vet: ## Run go vet.
 	$(GO) vet ./...
 
 .PHONY: test
-test: controller-gen envtest promtool ## Run every test: unit, envtest (real kube-apiserver + etcd), PostgreSQL-backed, promtool.
+test: controller-gen envtest promtool ## Run every test: unit, envtest (real kube-apiserver + etcd), PostgreSQL-backed, promtool, the Helm chart (its own Go module).
 	@fmt_out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$fmt_out" ]; then echo "gofmt needed: $$fmt_out"; exit 1; fi
 	$(GO) vet ./...
 	KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" CONTROLLER_GEN="$(CONTROLLER_GEN)" \
 		$(GO) test ./... -count=1 -timeout $(TEST_TIMEOUT) $(TEST_FLAGS)
+	cd charts/leadops/test && $(GO) vet ./... && $(GO) test ./... -count=1 -timeout $(TEST_TIMEOUT)
 
 .PHONY: test-deploy
-test-deploy: promtool ## Test only what ships for clusters: kustomize renders, alerts (promtool), dashboard, Argo CD health, API reference.
+test-deploy: promtool ## Test only what ships for clusters: kustomize renders, the Helm chart, alerts (promtool), dashboard, Argo CD health, API reference, Dockerfile.
 	$(GO) test ./hack/deploycheck/ ./hack/apiref/ -count=1
+	cd charts/leadops/test && $(GO) test ./... -count=1
 
 .PHONY: docs
 docs: ## Regenerate docs/api-reference.md from the CRDs (run after `make manifests`).

@@ -104,7 +104,11 @@ func run(ctx context.Context, cfg config) error {
 		return err
 	}
 	if cfg.apiAddr != "0" {
-		srv, err := api.NewServer(leadStore, api.Options{Addr: cfg.apiAddr, TokenFile: cfg.apiTokenFile, Logger: ctrl.Log.WithName("api")})
+		crmOpts, err := setupCRMInbound(mgr)
+		if err != nil {
+			return err
+		}
+		srv, err := api.NewServer(leadStore, api.Options{Addr: cfg.apiAddr, TokenFile: cfg.apiTokenFile, Logger: ctrl.Log.WithName("api"), CRM: crmOpts})
 		if err != nil {
 			return fmt.Errorf("setting up the HTTP API (set --api-token-file, or --api-bind-address=0 to run without it): %w", err)
 		}

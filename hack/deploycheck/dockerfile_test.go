@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -20,14 +21,16 @@ type dockerfile struct {
 
 type stage struct {
 	from, name string
+	platform   string     // FROM --platform=…, as written
+	args       []string   // ARG names declared in the stage
 	copies     [][]string // COPY arguments, flags included
 	runs       []string
 	user       string
 	entrypoint string
 }
 
-// parseDockerfile reads the instructions the project's Dockerfile uses (FROM, COPY, RUN, USER,
-// ENTRYPOINT, WORKDIR), joining continuation lines.
+// parseDockerfile reads the instructions the project's Dockerfile uses (FROM with --platform, ARG,
+// COPY, RUN, USER, ENTRYPOINT, WORKDIR), joining continuation lines.
 func parseDockerfile(t *testing.T, path string) dockerfile {
 	t.Helper()
 	f, err := os.Open(path)
@@ -59,6 +62,15 @@ func parseDockerfile(t *testing.T, path string) dockerfile {
 		if instr == "FROM" {
 			s := stage{}
 			fields := strings.Fields(rest)
+			for len(fields) > 0 && strings.HasPrefix(fields[0], "--") {
+				if p, ok := strings.CutPrefix(fields[0], "--platform="); ok {
+					s.platform = p
+				}
+				fields = fields[1:]
+			}
+			if len(fields) == 0 {
+				t.Fatalf("%s: FROM without an image: %s", path, l)
+			}
 			s.from = fields[0]
 			if len(fields) == 3 && strings.EqualFold(fields[1], "AS") {
 				s.name = fields[2]
@@ -75,6 +87,9 @@ func parseDockerfile(t *testing.T, path string) dockerfile {
 			s.copies = append(s.copies, strings.Fields(rest))
 		case "RUN":
 			s.runs = append(s.runs, rest)
+		case "ARG":
+			name, _, _ := strings.Cut(rest, "=")
+			s.args = append(s.args, name)
 		case "USER":
 			s.user = rest
 		case "ENTRYPOINT":
@@ -125,10 +140,21 @@ func shellWords(t *testing.T, s string) []string {
 }
 
 // buildLine finds the RUN line of the builder stage that runs `go build`, and splits it into its
-// environment assignments and the go command's arguments.
-func buildLine(t *testing.T, s stage) (env []string, args []string) {
+// environment assignments and the go command's arguments, with the stage's ARGs ($NAME or ${NAME})
+// replaced by their values in argValues; any other variable fails the test.
+func buildLine(t *testing.T, s stage, argValues map[string]string) (env []string, args []string) {
 	t.Helper()
 	for _, run := range s.runs {
+		if !strings.Contains(run, "go build") {
+			continue
+		}
+		run = os.Expand(run, func(name string) string {
+			v, ok := argValues[name]
+			if !ok || !slices.Contains(s.args, name) {
+				t.Fatalf("the build line %q uses $%s, which is not an ARG of the %q stage this check knows", run, name, s.name)
+			}
+			return v
+		})
 		words := shellWords(t, run)
 		i := 0
 		for i < len(words) && strings.Contains(words[i], "=") && !strings.HasPrefix(words[i], "-") {
@@ -143,10 +169,12 @@ func buildLine(t *testing.T, s stage) (env []string, args []string) {
 }
 
 // TestDockerfileBuildsAStaticManager checks the Dockerfile without a Docker engine: it is multi-stage
-// with a Go builder matching go.mod and a distroless non-root final stage; it copies every package the
-// manager imports; and its `go build` line, run here with the same flags and environment, produces a
-// statically linked binary (no ELF interpreter, no dynamic section), which the final stage copies and
-// runs.
+// with a Go builder matching go.mod and a distroless non-root final stage; the builder runs on the
+// build platform and cross-compiles for the target one (GOOS=$TARGETOS GOARCH=$TARGETARCH, so a
+// multi-platform build needs no emulation); it copies every package the manager imports; and its
+// `go build` line, run here with the same flags and environment (the target being this machine's
+// linux/GOARCH), produces a statically linked binary for that architecture (no ELF interpreter, no
+// dynamic section), which the final stage copies and runs.
 func TestDockerfileBuildsAStaticManager(t *testing.T) {
 	root, err := repoRoot()
 	if err != nil {
@@ -175,7 +203,17 @@ func TestDockerfileBuildsAStaticManager(t *testing.T) {
 	if final.user == "" || strings.HasPrefix(final.user, "0") || strings.HasPrefix(final.user, "root") {
 		t.Errorf("final stage USER %q: want a non-root numeric user such as 65532:65532", final.user)
 	}
-	env, args := buildLine(t, builder)
+	// The builder cross-compiles for the platform BuildKit is asked for.
+	if builder.platform != "$BUILDPLATFORM" && builder.platform != "${BUILDPLATFORM}" {
+		t.Errorf("builder stage FROM --platform=%q: want --platform=$BUILDPLATFORM (build natively, cross-compile for the target)", builder.platform)
+	}
+	rawEnv, _ := buildLine(t, builder, map[string]string{"TARGETOS": "{TARGETOS}", "TARGETARCH": "{TARGETARCH}"})
+	for _, want := range []string{"GOOS={TARGETOS}", "GOARCH={TARGETARCH}"} {
+		if !slices.Contains(rawEnv, want) {
+			t.Errorf("the build line sets %v: want %s (ARG TARGETOS and TARGETARCH in the builder stage)", rawEnv, strings.NewReplacer("{", "$", "}", "").Replace(want))
+		}
+	}
+	env, args := buildLine(t, builder, map[string]string{"TARGETOS": "linux", "TARGETARCH": runtime.GOARCH})
 	output := ""
 	for i, a := range args {
 		if a == "-o" && i+1 < len(args) {
@@ -242,6 +280,9 @@ func TestDockerfileBuildsAStaticManager(t *testing.T) {
 	if libs, err := f.ImportedLibraries(); err == nil && len(libs) > 0 {
 		t.Errorf("the manager imports shared libraries %v", libs)
 	}
+	if want, ok := map[string]elf.Machine{"amd64": elf.EM_X86_64, "arm64": elf.EM_AARCH64}[runtime.GOARCH]; ok && f.Machine != want {
+		t.Errorf("the manager is built for %v, not the target architecture %s (%v)", f.Machine, runtime.GOARCH, want)
+	}
 	if strings.Contains(envMap["GOOS"], "linux") || envMap["GOOS"] == "" {
 		if f.OSABI != elf.ELFOSABI_NONE && f.OSABI != elf.ELFOSABI_LINUX {
 			t.Errorf("unexpected OS ABI %v", f.OSABI)
@@ -306,6 +347,10 @@ func checkCopies(t *testing.T, root string, builder stage, pkg string) {
 		}
 		for _, s := range sources {
 			if s == "" || s == rel || (strings.HasSuffix(s, "/") && strings.HasPrefix(rel, s)) {
+				return true
+			}
+			// A wildcard source (*.go) copies the files it matches, not their directories.
+			if ok, _ := filepath.Match(s, rel); ok && strings.ContainsAny(s, "*?[") {
 				return true
 			}
 		}

@@ -89,7 +89,8 @@ func (s *Server) unauthorized(header string) *apiError {
 }
 
 func (s *Server) isPublic(r *http.Request) bool {
-	_, ok := s.publicPaths[r.URL.Path]
+	_, pattern := s.mux.Handler(r)
+	_, ok := s.publicPatterns[pattern]
 	return ok
 }
 

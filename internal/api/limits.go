@@ -1,6 +1,10 @@
 package api
 
-import "time"
+import (
+	"time"
+
+	"github.com/leadops/leadops/internal/store"
+)
 
 // The API's own limits, each defined here once: what one request may carry and how long the server
 // waits for it. The limits on the values inside a body (field lengths, score, attributes, reason)
@@ -20,6 +24,11 @@ const (
 	// accepted. Within the store's own store.MaxPageSize.
 	DefaultPageSize = 50
 	MaxPageSize     = 500
+	// DefaultEventsPageSize and MaxEventsPageSize bound GET /v1/events?limit=, the store's feed
+	// page sizes; MaxEventsWait bounds its long poll (?wait=).
+	DefaultEventsPageSize = store.DefaultFeedPageSize
+	MaxEventsPageSize     = store.MaxFeedPageSize
+	MaxEventsWait         = 60 * time.Second
 )
 
 // How long the server waits for a client (http.Server timeouts).

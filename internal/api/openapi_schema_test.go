@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/leadops/leadops/internal/api"
+	"github.com/leadops/leadops/internal/crm"
 	"github.com/leadops/leadops/internal/fielderr"
 	"github.com/leadops/leadops/internal/lead"
 	"github.com/leadops/leadops/internal/store"
@@ -44,8 +45,10 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"AccountRequest":  api.AccountRequest{},
 		"Account":         store.Account{},
 		"Page":            store.Page{},
+		"EventsPage":      api.EventsPage{},
 		"Error":           api.ErrorBody{},
 		"FieldError":      fielderr.Error{},
+		"CRMResult":       crm.Result{},
 	} {
 		schema, ok := doc.Components.Schemas[name]
 		if !ok {

@@ -29,6 +29,10 @@ func (s *Server) routes() []route {
 		{method: http.MethodPost, path: "/v1/leads/{id}/activities", handler: h(s.recordActivity)},
 		{method: http.MethodPut, path: "/v1/accounts/{domain}", handler: h(s.upsertAccount)},
 		{method: http.MethodGet, path: "/v1/accounts/{domain}", handler: h(s.getAccount)},
+		{method: http.MethodGet, path: "/v1/events", handler: h(s.listEvents)},
+		// Public to the bearer check only: each verifies the CRM's signature or organization itself.
+		{method: http.MethodPost, path: "/v1/crm/{connection}/hubspot/webhook", public: true, handler: h(s.hubspotWebhook)},
+		{method: http.MethodPost, path: "/v1/crm/{connection}/salesforce/outbound-message", public: true, handler: h(s.salesforceOutboundMessage)},
 	}
 }
 

@@ -42,10 +42,12 @@ type Options struct {
 	Logger logr.Logger
 	// ShutdownTimeout bounds how long Start waits for in-flight requests when its context ends.
 	ShutdownTimeout time.Duration
+	// CRM serves the CRM inbound endpoints (crm.go); nil: they answer 404.
+	CRM *CRMOptions
 }
 
 // Store is what the API needs from the lead store: leads with their audit trail, activities,
-// accounts, and a ping for /healthz. A store.Backend is one; tests may pass less.
+// accounts, the event feed, and a ping for /healthz. A store.Backend is one; tests may pass less.
 type Store interface {
 	UpsertLead(ctx context.Context, in store.LeadInput, actor string) (*lead.Lead, bool, error)
 	UpsertLeads(ctx context.Context, in []store.LeadInput, actor string) ([]*lead.Lead, error)
@@ -57,6 +59,10 @@ type Store interface {
 	UpsertAccount(ctx context.Context, a store.Account) error
 	GetAccount(ctx context.Context, domain string) (*store.Account, error)
 	Ping(ctx context.Context) error
+	// The event feed (GET /v1/events): a page after a position, and change notifications that wake
+	// a long poll.
+	EventsAfter(ctx context.Context, q store.FeedQuery) (store.FeedPage, error)
+	Subscribe(ctx context.Context) (<-chan store.Change, error)
 }
 
 // Server serves the API. It is an http.Handler and a controller-runtime manager.Runnable.
@@ -66,8 +72,9 @@ type Server struct {
 	log    logr.Logger
 	tokens *tokenFile
 	mux    *http.ServeMux
-	// publicPaths are served without a token (only /healthz); exact paths, no wildcards.
-	publicPaths map[string]struct{}
+	// publicPatterns are the mux patterns served without a bearer token: /healthz, and the CRM
+	// endpoints, which verify the CRM's own signature instead.
+	publicPatterns map[string]struct{}
 
 	// listening, when set, is told the bound address once Start listens (tests use port 0).
 	listening func(net.Addr)
@@ -110,11 +117,11 @@ func NewServer(st Store, opts Options) (*Server, error) {
 	}
 	s := &Server{store: st, opts: opts, log: log, tokens: tf}
 	s.mux = http.NewServeMux()
-	s.publicPaths = map[string]struct{}{}
+	s.publicPatterns = map[string]struct{}{}
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.Pattern(), rt.handler)
 		if rt.public {
-			s.publicPaths[rt.path] = struct{}{}
+			s.publicPatterns[rt.Pattern()] = struct{}{}
 		}
 	}
 	return s, nil

@@ -46,6 +46,18 @@ type Backend interface {
 	// Audit returns every audit event of a lead, oldest first.
 	Audit(ctx context.Context, leadID string) ([]AuditEvent, error)
 
+	// The event feed: the whole audit log in one order for consumers outside (webhooks, CRM
+	// write-back, GET /v1/events), each following it from a position it saves (feed.go).
+
+	// EventsAfter returns the audit events committed after q.After. It never skips an event: on PostgreSQL
+	// an event of a transaction still in flight when a later-id event is served is still delivered later
+	// (positions follow commit-safe order, not raw ids).
+	EventsAfter(ctx context.Context, q FeedQuery) (FeedPage, error)
+	// LoadCursor returns the position a named consumer saved ("" when none); SaveCursor stores it.
+	// Consumers: "subscription/<name>", "writeback/<crm>/<name>".
+	LoadCursor(ctx context.Context, consumer string) (string, error)
+	SaveCursor(ctx context.Context, consumer, position string) error
+
 	// Accounts: which rep owns the company of a domain (AccountOwner routing).
 
 	UpsertAccount(ctx context.Context, a Account) error

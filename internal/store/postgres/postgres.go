@@ -14,6 +14,7 @@ import (
 
 	"github.com/leadops/leadops/internal/store"
 	"github.com/leadops/leadops/internal/store/internal/changefeed"
+	"github.com/leadops/leadops/internal/store/internal/core"
 )
 
 // Store implements store.Backend on PostgreSQL.
@@ -21,6 +22,8 @@ type Store struct {
 	pool *pgxpool.Pool
 	opts store.Options
 	hub  changefeed.Hub
+	// epoch is the feed epoch (store_meta), read on first use.
+	epoch core.Epoch
 
 	listenOnce sync.Once
 	listener   *listener
@@ -45,6 +48,10 @@ func Open(ctx context.Context, dsn string, opts store.Options) (*Store, error) {
 		return nil, fmt.Errorf("open postgres store: %w", err)
 	}
 	if err := migrate(ctx, pool); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	if err := alignFeedXact(ctx, pool, opts.Log()); err != nil {
 		pool.Close()
 		return nil, err
 	}

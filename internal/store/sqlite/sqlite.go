@@ -21,6 +21,7 @@ import (
 
 	"github.com/leadops/leadops/internal/store"
 	"github.com/leadops/leadops/internal/store/internal/changefeed"
+	"github.com/leadops/leadops/internal/store/internal/core"
 )
 
 // busyTimeoutMillis is how long a connection waits for another process's write lock.
@@ -33,6 +34,8 @@ type Store struct {
 	opts store.Options
 	hub  *changefeed.Hub
 	once sync.Once
+	// epoch is the feed epoch (store_meta), read on first use.
+	epoch core.Epoch
 }
 
 var _ store.Backend = (*Store)(nil)
