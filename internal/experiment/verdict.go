@@ -249,7 +249,7 @@ func Evaluate(spec Spec, arms []ArmSample, now time.Time) Verdict {
 		v.Reason = ReasonRunning
 		until := "no end is set (set end or duration to conclude)"
 		if !spec.End.IsZero() {
-			until = "it ends " + spec.End.UTC().Format(time.RFC3339) + fmt.Sprintf(" (in %s)", spec.End.Sub(now).Round(time.Minute))
+			until = "it ends " + spec.End.UTC().Format(time.RFC3339) + " (in " + roughly(spec.End.Sub(now)) + ")"
 		}
 		v.Message = fmt.Sprintf("Running: %s; %s. %s", standing, until, rule)
 	default:
@@ -319,6 +319,20 @@ func (v *Verdict) standing(conf float64) string {
 		parts = append(parts, s)
 	}
 	return noun(m) + " " + strings.Join(parts, ", ")
+}
+
+// roughly formats a positive duration in days and hours ("6 days 17 hours"), or hours and minutes
+// under two days ("3h20m").
+func roughly(d time.Duration) string {
+	if d < 48*time.Hour {
+		return strings.TrimSuffix(d.Round(time.Minute).String(), "0s")
+	}
+	days, hours := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour)
+	s := fmt.Sprintf("%d days", days)
+	if hours > 0 {
+		s += fmt.Sprintf(" %d hour%s", hours, plural(hours))
+	}
+	return s
 }
 
 // pEquals is "=0.031" or "<0.0001", to follow a "p".

@@ -49,7 +49,7 @@ func TestEvaluate(t *testing.T) {
 			arms:   []ArmSample{rate("control", 60, 200), rate("b", 100, 200)},
 			reason: ReasonRunning,
 			inMessage: []string{"Running", "control 30.0% (control)", "b 50.0% (+66.7%", "significant at 95%",
-				"it ends 2026-12-03T12:00:00Z (in 48h0m0s)", "No winner is declared before"},
+				"it ends 2026-12-03T12:00:00Z (in 2 days)", "No winner is declared before"},
 			additional: 0,
 		},
 		{
@@ -170,6 +170,20 @@ func TestFiguresArms(t *testing.T) {
 	}
 	if got := FormatLift(b.Lift, b.HasLift); got != "+33.3%" {
 		t.Errorf("lift %q", got)
+	}
+}
+
+func TestRoughly(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		161 * time.Hour:               "6 days 17 hours",
+		49 * time.Hour:                "2 days 1 hour",
+		3*time.Hour + 20*time.Minute:  "3h20m",
+		47*time.Hour + 59*time.Minute: "47h59m",
+		90 * time.Second:              "2m", // rounded to the minute
+	} {
+		if got := roughly(d); got != want {
+			t.Errorf("roughly(%s) = %q, want %q", d, got, want)
+		}
 	}
 }
 
