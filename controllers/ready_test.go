@@ -49,6 +49,8 @@ func TestSamplesApplyAndBecomeReady(t *testing.T) {
 			typed = &leadopsv1.LeadPolicy{}
 		case "TeamGoal":
 			typed = &leadopsv1.TeamGoal{}
+		case "LeadExperiment":
+			typed = &leadopsv1.LeadExperiment{}
 		default:
 			t.Fatalf("unexpected kind in samples: %s", o.GetObjectKind().GroupVersionKind().Kind)
 		}

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -67,7 +69,7 @@ type RouterReconciler struct {
 	engine   *router.Router
 }
 
-// +kubebuilder:rbac:groups=leadops.io,resources=leadpolicies;teams,verbs=get;list;watch
+// +kubebuilder:rbac:groups=leadops.io,resources=leadpolicies;teams;leadexperiments,verbs=get;list;watch
 
 // Reconcile runs one routing pass.
 func (r *RouterReconciler) Reconcile(ctx context.Context, _ ctrl.Request) (ctrl.Result, error) {
@@ -129,7 +131,60 @@ func (r *RouterReconciler) input(ctx context.Context) (router.Input, map[string]
 		}
 		in.Teams[router.TeamKey{Namespace: t.Namespace, Name: t.Name}] = view.Snapshot(in.Now)
 	}
+	if err := r.experiments(ctx, &in, list.Items, teams.Items); err != nil {
+		return in, nil, err
+	}
 	return in, specs, nil
+}
+
+// experiments adds the running policy-arm LeadExperiments the experiment reconciler found valid
+// (Ready=True for their current generation) to the input, over the compiled policies.
+func (r *RouterReconciler) experiments(ctx context.Context, in *router.Input, policies []leadopsv1.LeadPolicy, teams []leadopsv1.Team) error {
+	xs := &leadopsv1.LeadExperimentList{}
+	if err := r.List(ctx, xs); err != nil {
+		return fmt.Errorf("listing LeadExperiments: %w", err)
+	}
+	if len(xs.Items) == 0 {
+		return nil
+	}
+	byKey := make(map[string]*router.Policy, len(in.Policies))
+	for _, p := range in.Policies {
+		byKey[p.Key()] = p
+	}
+	worlds := map[string]experimentWorld{}
+	world := func(ns string) experimentWorld {
+		w, ok := worlds[ns]
+		if !ok {
+			w = experimentWorld{Policies: map[string]*leadopsv1.LeadPolicy{}, Teams: map[string]*leadopsv1.Team{}}
+			for i := range policies {
+				if policies[i].Namespace == ns {
+					w.Policies[policies[i].Name] = &policies[i]
+				}
+			}
+			for i := range teams {
+				if teams[i].Namespace == ns {
+					w.Teams[teams[i].Name] = &teams[i]
+				}
+			}
+			worlds[ns] = w
+		}
+		return w
+	}
+	for i := range xs.Items {
+		x := &xs.Items[i]
+		ready := meta.FindStatusCondition(x.Status.Conditions, leadopsv1.ConditionReady)
+		if ready == nil || ready.Status != metav1.ConditionTrue || ready.ObservedGeneration != x.Generation {
+			continue
+		}
+		e, specErr := resolveExperiment(x, world(x.Namespace))
+		if specErr != nil || e.phaseAt(in.Now) != phaseRunning {
+			continue
+		}
+		if rx := e.routerExperiment(x.Namespace, x.Name, byKey); rx != nil {
+			in.Experiments = append(in.Experiments, rx)
+		}
+	}
+	return nil
 }
 
 // publish turns a pass's report into metrics, Events, status refreshes and breach webhooks.
@@ -294,5 +349,7 @@ func (r *RouterReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		// back from out-of-office changes no generation; the Team reconciler wakes the router then.
 		Watches(&leadopsv1.LeadPolicy{}, single, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Watches(&leadopsv1.Team{}, single, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		// An experiment's validity and phase live in its status: the experiment reconciler wakes the
+		// router through Wake when they change.
 		Complete(r)
 }

@@ -136,6 +136,8 @@ func statusOf(obj client.Object) any {
 		return o.Status
 	case *leadopsv1.TeamGoal:
 		return o.Status
+	case *leadopsv1.LeadExperiment:
+		return o.Status
 	}
 	return nil
 }

@@ -61,6 +61,10 @@ func Setup(ctx context.Context, mgr ctrl.Manager, clk clock.Clock, st store.Back
 		Changed: w.Goals, Recorder: mgr.GetEventRecorder("teamgoal-controller")}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the TeamGoal controller: %w", err)
 	}
+	if err := (&LeadExperimentReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Clock: clk, Store: st,
+		Wake: w.Router, Changed: w.Experiments, Recorder: mgr.GetEventRecorder("leadexperiment-controller")}).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the LeadExperiment controller: %w", err)
+	}
 	// Breach notices go out from their own queue, so a slow webhook never holds up a routing pass.
 	var notifier BreachNotifier
 	if cfg.breachNotifier {

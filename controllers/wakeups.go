@@ -23,15 +23,19 @@ import (
 //	                      (nudge: the first at once, the rest folded into one at the end of the second)
 //	Team reconciler ────► router, when a member's availability changed (back from out-of-office)
 //	LeadPolicy reconciler► router, when a handoff is overdue (record the breach now)
-//	clock jump ─────────► router and every status (injected, steppable clocks only; production
-//	                      schedules time-driven work with RequeueAfter)
+//	clock jump ─────────► router and every status, LeadExperiments too (injected, steppable clocks
+//	                      only; production schedules time-driven work with RequeueAfter). Experiments
+//	                      are not refreshed on store changes: each evaluation reads all their leads, so
+//	                      they re-evaluate on their own bounded interval.
 //
 // The lead store is subscribed to once. It runs on the leader only: the reconcilers that read the
 // channels run there.
 type wakeups struct {
 	Router, Policies, Teams, Goals chan event.GenericEvent
-	Changes                        ChangeSource
-	Client                         client.Reader
+	// Experiments receives every LeadExperiment on a clock jump.
+	Experiments chan event.GenericEvent
+	Changes     ChangeSource
+	Client      client.Reader
 	// Clock is watched for jumps when it is a clock.Stepper.
 	Clock    clock.Clock
 	Debounce time.Duration
@@ -51,7 +55,9 @@ func newWakeups(changes ChangeSource, c client.Reader, clk clock.Clock) *wakeups
 		Policies: make(chan event.GenericEvent, 64),
 		Teams:    make(chan event.GenericEvent, 64),
 		Goals:    make(chan event.GenericEvent, 64),
-		Changes:  changes, Client: c, Clock: clk,
+		// Experiments: sized apart, so a jump never blocks the other refreshes behind them.
+		Experiments: make(chan event.GenericEvent, 64),
+		Changes:     changes, Client: c, Clock: clk,
 		Debounce: 2 * time.Second,
 		nudges:   statusNudger{throttle[nudgeKey]{interval: statusNudgeInterval}},
 	}
@@ -116,6 +122,7 @@ func (w *wakeups) Start(ctx context.Context) error {
 			}
 		case <-jumps:
 			wake(w.Router)
+			go enqueueExperiments(ctx, w.Client, w.Experiments)
 			if !w.refreshAll(ctx) {
 				settle = time.After(refreshRetry)
 			}
@@ -172,6 +179,24 @@ func enqueueAll(ctx context.Context, c client.Reader, goals, teams, policies cha
 			if !send(policies, &policyList.Items[i]) {
 				return
 			}
+		}
+	}
+}
+
+// enqueueExperiments sends every LeadExperiment to its reconciler's channel.
+func enqueueExperiments(ctx context.Context, c client.Reader, ch chan event.GenericEvent) {
+	if ch == nil {
+		return
+	}
+	list := &leadopsv1.LeadExperimentList{}
+	if err := c.List(ctx, list); err != nil {
+		return
+	}
+	for i := range list.Items {
+		select {
+		case ch <- event.GenericEvent{Object: &list.Items[i]}:
+		case <-ctx.Done():
+			return
 		}
 	}
 }

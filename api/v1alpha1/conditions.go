@@ -32,6 +32,10 @@ const (
 	// ConditionOnTrack says where a TeamGoal stands; its reason is Achieved, OnTrack, AtRisk, Missed or
 	// NotStarted.
 	ConditionOnTrack = "OnTrack"
+	// ConditionConcluded says where a LeadExperiment's verdict stands: True once it has ended, with
+	// reason Winner, NoSignificantDifference or InsufficientData; False while it runs (reason Running,
+	// or InsufficientData while an arm is short of minLeadsPerArm) or has not started (Pending).
+	ConditionConcluded = "Concluded"
 )
 
 // Condition reasons (CamelCase, stable: alerting and GitOps health checks match on them).
@@ -50,6 +54,17 @@ const (
 	// DataQualityLow reasons.
 	ReasonMissingFields = "MissingFields"
 	ReasonDataQualityOK = "WithinThreshold"
+	// LeadExperiment Ready reasons.
+	ReasonPolicyNotFound = "PolicyNotFound"
+	ReasonInvalidWeights = "InvalidWeights"
+	ReasonScopeMismatch  = "ScopeMismatch"
+	ReasonOverlapping    = "Overlapping"
+	// LeadExperiment Concluded reasons.
+	ReasonWinner                  = "Winner"
+	ReasonNoSignificantDifference = "NoSignificantDifference"
+	ReasonInsufficientData        = "InsufficientData"
+	ReasonRunning                 = "Running"
+	ReasonPending                 = "Pending"
 	// CRMWriteBack reasons.
 	ReasonWriteBackHealthy = "WriteBackHealthy"
 	ReasonWriteBackFailing = "WriteBackFailing"

@@ -10,3 +10,6 @@ func (p *LeadPolicy) GetConditions() []metav1.Condition { return p.Status.Condit
 
 // GetConditions returns the TeamGoal's status conditions.
 func (g *TeamGoal) GetConditions() []metav1.Condition { return g.Status.Conditions }
+
+// GetConditions returns the LeadExperiment's status conditions.
+func (x *LeadExperiment) GetConditions() []metav1.Condition { return x.Status.Conditions }

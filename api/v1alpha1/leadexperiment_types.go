@@ -97,6 +97,7 @@ type ExperimentAssignment struct {
 // +kubebuilder:validation:XValidation:rule="!(has(self.end) && has(self.duration))",message="set at most one of end or duration"
 // +kubebuilder:validation:XValidation:rule="self.arms.all(a, has(a.policyRef)) || self.arms.all(a, has(a.filter))",message="arms must be all policy arms or all observational arms"
 // +kubebuilder:validation:XValidation:rule="self.arms.all(a, self.arms.exists_one(b, b.name == a.name))",message="arm names must be unique"
+// +kubebuilder:validation:XValidation:rule="self.arms.exists(a, !has(a.weight) || a.weight > 0)",message="at least one arm needs a weight above zero"
 type LeadExperimentSpec struct {
 	// Arms under comparison; the first is the control the others are measured against.
 	// +kubebuilder:validation:MinItems=2

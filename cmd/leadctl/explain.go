@@ -130,6 +130,10 @@ func (x *explainer) story(l *lead.Lead, events []store.AuditEvent) {
 		}
 	}
 	x.para(2, now+".")
+	if l.Experiment != "" {
+		x.para(2, fmt.Sprintf("It is in arm %q of experiment %s, assigned when the router first decided it and kept since: "+
+			"while the experiment ran, it, not policy priority, chose the policy that governed the lead.", l.Arm, l.Experiment))
+	}
 	var from []string
 	if l.Source != "" {
 		from = append(from, "source "+l.Source)
@@ -269,6 +273,9 @@ func (x *explainer) sentence(ev store.AuditEvent, handedAt time.Time, handedTo s
 		s = fmt.Sprintf("Policy %s handles duplicates with %s: %s.", pol, firstNonEmpty(dataStr(ev, "mode"), "?"), strings.TrimSuffix(ev.Reason, "."))
 	default:
 		s = describe(ev) + "."
+	}
+	if exp := dataStr(ev, "experiment"); exp != "" {
+		s += fmt.Sprintf(" Experiment %s, arm %q.", exp, dataStr(ev, "arm"))
 	}
 	if errs := dataList(ev, "expressionErrors"); len(errs) > 0 {
 		s += " Expression errors on the way (each moved the lead on to the next policy or rule): " + strings.Join(errs, "; ") + "."

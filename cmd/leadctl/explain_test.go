@@ -313,3 +313,56 @@ func TestExplainUnrouted(t *testing.T) {
 		t.Fatalf("explain changed the waiting lead: %+v %v", got, err)
 	}
 }
+
+// TestExplainExperimentArm: a lead the router decided under a running LeadExperiment is explained
+// with its experiment and arm, in the summary and in the audit entries of the decision, from the
+// store and through the HTTP API alike.
+func TestExplainExperimentArm(t *testing.T) {
+	clk := &fakeClock{t: explainStart}
+	h := newHarnessWith(t, store.Options{Clock: clk.Now})
+	dir := filepath.Join(h.dir, "policies")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write(t, filepath.Join(dir, "policies.yaml"), explainPolicies)
+	write(t, filepath.Join(dir, "teams.yaml"), explainTeams)
+	write(t, filepath.Join(dir, "kustomization.yaml"), "resources: [policies.yaml, teams.yaml]\n")
+	objs, err := loadFiles([]string{dir}, "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	l, _, err := h.st.UpsertLead(ctx, store.LeadInput{ExternalID: "X", Company: "Xylo", Domain: "xylo.example", Source: "web", Score: 70, Employees: 20}, "hubspot")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := explainStart.Add(time.Minute)
+	clk.Set(at)
+	in, _, problems := objs.routerInput(at)
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	var inbound *router.Policy
+	for _, p := range in.Policies {
+		if p.Key() == "default/inbound" {
+			inbound = p
+		}
+	}
+	// Arm "b" alone has weight: the lead is assigned to it.
+	in.Experiments = []*router.Experiment{{Namespace: "default", Name: "threshold", Strategy: router.Split,
+		Start: explainStart, End: explainStart.Add(14 * 24 * time.Hour),
+		Arms: []router.ExperimentArm{{Name: "control", Policy: inbound, Weight: 0}, {Name: "b", Policy: inbound, Weight: 1}}}}
+	if _, err := (&router.Router{Store: h.st}).Run(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	f := &explainFixture{h: h, dir: dir, dsnArgs: []string{"--store", "sqlite://" + filepath.Join(h.dir, "leads.db")}}
+	out := f.explain(t, f.dsnArgs, l.ID)
+	wantAll(t, out,
+		`It is in arm "b" of experiment default/threshold, assigned when the router first decided it and kept since`,
+		`the lead is an MQL. Experiment default/threshold, arm "b".`,
+		`sdr-01 got it: most room left (0 open of 5). Experiment default/threshold, arm "b".`,
+	)
+	if viaAPI := f.explain(t, h.connArgs, "--external", "X"); viaAPI != out {
+		t.Errorf("the HTTP API tells it differently:\n--- store\n%s\n--- api\n%s", out, viaAPI)
+	}
+}

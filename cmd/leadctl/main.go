@@ -56,6 +56,7 @@ func commands() []command {
 		{"lose", "ID", "record a lost deal", "", activity("lose")},
 		{"explain", "ID", "tell a lead's story from its audit log, or why it was not routed", explainHelp, runExplain},
 		{"scorecard", "--quarter 2027-Q1", "marketing's and sales' numbers and goal progress for a period", scorecardHelp, runScorecard},
+		{"experiment", "report NAME", "a LeadExperiment's arms, figures and verdict from the lead store", experimentHelp, runExperiment},
 		{"preview", "-f PROPOSAL …", "replay leads through proposed policies and teams, read-only, next to what happened", previewHelpText(), runPreview},
 		{"serve", "", "run the HTTP API standalone", "", runServe},
 		{"validate", "PATH…", "check YAML offline as the API server and the controller would", validateHelp, runValidate},

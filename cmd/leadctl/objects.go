@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -28,6 +29,8 @@ type objects struct {
 	Policies []*leadopsv1.LeadPolicy
 	Teams    []*leadopsv1.Team
 	Goals    []*leadopsv1.TeamGoal
+	// Experiments are read for `experiment report` and the scorecard's experiments section.
+	Experiments []*leadopsv1.LeadExperiment
 	// From says where they came from, for the output ("config/samples", "the cluster").
 	From string
 	// sources are the file and line of objects read from files, for messages.
@@ -72,7 +75,7 @@ func (o *objectFlags) load(ctx context.Context, e env) (*objects, error) {
 	return nil, nil
 }
 
-// loadFiles reads every LeadPolicy, Team and TeamGoal in the files and directories (recursively,
+// loadFiles reads every LeadPolicy, Team, TeamGoal and LeadExperiment in the files and directories (recursively,
 // multi-document YAML; kustomization.yaml is skipped) with loadObjects; other kinds are skipped.
 func loadFiles(paths []string, ns string) (*objects, error) {
 	inputs, err := readInputs(paths, strings.NewReader(""))
@@ -126,6 +129,9 @@ func loadObjects(ctx context.Context, inputs []input, ns string, kinds ...string
 		case o.goal != nil:
 			obj = o.goal
 			out.Goals = append(out.Goals, o.goal)
+		case o.exp != nil:
+			obj = o.exp
+			out.Experiments = append(out.Experiments, o.exp)
 		default:
 			continue
 		}
@@ -175,6 +181,7 @@ func (o *objects) sort() {
 	sort.Slice(o.Policies, func(i, j int) bool { return key(o.Policies[i]) < key(o.Policies[j]) })
 	sort.Slice(o.Teams, func(i, j int) bool { return key(o.Teams[i]) < key(o.Teams[j]) })
 	sort.Slice(o.Goals, func(i, j int) bool { return key(o.Goals[i]) < key(o.Goals[j]) })
+	sort.Slice(o.Experiments, func(i, j int) bool { return key(o.Experiments[i]) < key(o.Experiments[j]) })
 }
 
 // loadCluster lists the resources in every namespace of the current kubeconfig context's cluster.
@@ -219,6 +226,14 @@ func loadCluster(ctx context.Context, e env) (*objects, error) {
 	}
 	for i := range goalList.Items {
 		out.Goals = append(out.Goals, &goalList.Items[i])
+	}
+	// A cluster whose CRDs predate LeadExperiment has none; that is not an error for the scorecard.
+	var experiments leadopsv1.LeadExperimentList
+	if err := c.List(ctx, &experiments); err != nil && !meta.IsNoMatchError(err) {
+		return nil, fmt.Errorf("--cluster: listing LeadExperiments: %w", err)
+	}
+	for i := range experiments.Items {
+		out.Experiments = append(out.Experiments, &experiments.Items[i])
 	}
 	out.sort()
 	return out, nil

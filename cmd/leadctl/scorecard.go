@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -22,7 +23,9 @@ reasons), median and 90th-percentile time to first touch, SLA compliance, won de
 lead-to-won conversion; the data quality of the leads created in the period, in all and per source
 (the share missing email, company, country or employees, and of duplicates, as the LeadPolicy's
 DataQualityLow condition and leadops_lead_field_missing_ratio count them); and every TeamGoal's
-progress and pace.
+progress and pace; and, when LeadExperiments are among the objects read (-f or --cluster), every
+experiment whose window overlaps the period with its figures per arm and verdict (as "leadctl
+experiment report" gives them; the JSON has them in full, the CSV leaves them out).
 
 The figures use the TeamGoal metric definitions: a lead counts in the period by the timestamp its
 figure names (created for leads, qualified for MQLs and SLA compliance, routed for handed off,
@@ -53,6 +56,9 @@ type Scorecard struct {
 	Goals       []GoalRow   `json:"goals"`
 	// GoalsFrom says where the goals were read ("" when none were given).
 	GoalsFrom string `json:"goalsFrom,omitempty"`
+	// Experiments are the LeadExperiments among the objects read whose window overlaps the period,
+	// each evaluated as of AsOf (as `leadctl experiment report` does).
+	Experiments []*ExperimentReport `json:"experiments,omitempty"`
 }
 
 const (
@@ -188,8 +194,42 @@ func buildScorecard(ctx context.Context, b backend, period goals.Period, now tim
 			}
 			sc.Goals = append(sc.Goals, row)
 		}
+		if err := scorecardExperiments(ctx, sc, src, objs, period, now); err != nil {
+			return nil, err
+		}
 	}
 	return sc, nil
+}
+
+// scorecardExperiments evaluates the experiments that ran in the period: their window overlaps it.
+func scorecardExperiments(ctx context.Context, sc *Scorecard, src leadSource, objs *objects, period goals.Period, now time.Time) error {
+	if len(objs.Experiments) == 0 {
+		return nil
+	}
+	xs, ok := src.(experimentSource)
+	if !ok {
+		if ss, isStore := src.(storeSource); isStore {
+			xs, ok = ss.st.(experimentSource)
+		}
+	}
+	if !ok {
+		return errors.New("this store cannot list an experiment's leads")
+	}
+	for _, x := range objs.Experiments {
+		start, end, err := experimentWindow(x)
+		if err != nil {
+			return fmt.Errorf("experiment %s/%s: %w", x.Namespace, x.Name, err)
+		}
+		if !start.Before(period.End) || (!end.IsZero() && !end.After(period.Start)) {
+			continue
+		}
+		rep, err := evaluateExperiment(ctx, xs, x, now)
+		if err != nil {
+			return fmt.Errorf("experiment %s/%s: %w", x.Namespace, x.Name, err)
+		}
+		sc.Experiments = append(sc.Experiments, rep)
+	}
+	return nil
 }
 
 // Cells: how a figure reads in the table and the CSV.
@@ -268,6 +308,38 @@ func writeScorecardTable(w io.Writer, sc *Scorecard) {
 		fmt.Fprintln(w, "  (no lead was rejected in the period)")
 	}
 
+	writeGoalsTable(w, sc)
+	writeScorecardExperiments(w, sc)
+}
+
+// writeScorecardExperiments lists the experiments that ran in the period, one line of figures and
+// the verdict's message each; nothing when no LeadExperiment was among the objects read.
+func writeScorecardExperiments(w io.Writer, sc *Scorecard) {
+	if len(sc.Experiments) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nExperiments")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "EXPERIMENT\tMETRIC\tARMS\tPER ARM\tLIFT\tPHASE\tVERDICT")
+	for _, r := range sc.Experiments {
+		leads, values := make([]string, len(r.Arms)), make([]string, len(r.Arms))
+		for i, a := range r.Arms {
+			leads[i] = fmt.Sprintf("%s=%d", a.Name, a.Leads)
+			values[i] = orDash(a.Value)
+		}
+		verdict := r.Verdict
+		if r.Winner != "" {
+			verdict += " (" + r.Winner + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Experiment, r.Metric, strings.Join(leads, " "), strings.Join(values, " / "), orDash(r.Lift), r.Phase, verdict)
+	}
+	tw.Flush()
+	for _, r := range sc.Experiments {
+		fmt.Fprintf(w, "  %s: %s\n", r.Experiment, r.Message)
+	}
+}
+
+func writeGoalsTable(w io.Writer, sc *Scorecard) {
 	fmt.Fprintln(w, "\nGoals")
 	if sc.GoalsFrom == "" {
 		fmt.Fprintln(w, "  (give the TeamGoals with -f DIR or --cluster)")

@@ -277,6 +277,7 @@ type object struct {
 	policy *leadopsv1.LeadPolicy
 	team   *leadopsv1.Team
 	goal   *leadopsv1.TeamGoal
+	exp    *leadopsv1.LeadExperiment
 }
 
 func (o *object) key() string { return o.namespace + "/" + o.name }
@@ -432,11 +433,14 @@ func admit(ctx context.Context, set *admission.Set, doc *yamlDoc, u *unstructure
 		case "TeamGoal":
 			obj.goal = &leadopsv1.TeamGoal{}
 			into = obj.goal
+		case "LeadExperiment":
+			obj.exp = &leadopsv1.LeadExperiment{}
+			into = obj.exp
 		}
 		if into != nil {
 			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(res.Object.Object, into); err != nil {
 				out = append(out, obj.diag("", sevError, checkSchema, fmt.Sprintf("cannot read the %s: %v", gvk.Kind, err)))
-				obj.policy, obj.team, obj.goal = nil, nil, nil
+				obj.policy, obj.team, obj.goal, obj.exp = nil, nil, nil, nil
 			}
 		}
 	}

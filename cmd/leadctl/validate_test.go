@@ -301,7 +301,7 @@ func TestValidateSamples(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("diagnostics:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
 	}
-	if !strings.HasPrefix(stderr, "6 objects in 6 files: 0 errors, 1 warning") {
+	if !strings.HasPrefix(stderr, "9 objects in 9 files: 0 errors, 1 warning") {
 		t.Errorf("stderr %q", stderr)
 	}
 }

@@ -1,7 +1,6 @@
 package goals
 
 import (
-	"sort"
 	"time"
 
 	"github.com/leadops/leadops/internal/lead"
@@ -74,34 +73,33 @@ func Compute(m Metric, leads []*lead.Lead, start, end, now time.Time) Measure {
 				n++
 			}
 		case MetricWonDeals:
-			if l.Stage == lead.StageWon && in(l.ClosedAt, start, end) {
+			if IsWon(l) && in(l.ClosedAt, start, end) {
 				n++
 			}
 		case MetricRevenue:
-			if l.Stage == lead.StageWon && in(l.ClosedAt, start, end) {
-				n += l.Amount
+			if in(l.ClosedAt, start, end) {
+				n += WonRevenue(l)
 			}
 		case MetricConversionRate:
-			if l.Stage == lead.StageWon && in(l.ClosedAt, start, end) {
+			if IsWon(l) && in(l.ClosedAt, start, end) {
 				num++
 			}
 			if in(l.RoutedAt, start, end) {
 				den++
 			}
 		case MetricSLACompliance:
-			if !in(l.QualifiedAt, start, end) || l.RoutedAt == nil {
+			if !in(l.QualifiedAt, start, end) {
 				continue
 			}
-			switch handoffOutcome(l, now) {
-			case outcomeBreached:
+			if decided, compliant := SLADecided(l, now); decided {
 				den++
-			case outcomeCompliant:
-				num++
-				den++
+				if compliant {
+					num++
+				}
 			}
 		case MetricTimeToFirstTouch:
-			if in(l.TouchedAt, start, end) && l.RoutedAt != nil {
-				ttft = append(ttft, l.TouchedAt.Sub(*l.RoutedAt).Seconds())
+			if s, ok := FirstTouchSeconds(l); ok && in(l.TouchedAt, start, end) {
+				ttft = append(ttft, s)
 			}
 		}
 	}
@@ -115,33 +113,7 @@ func Compute(m Metric, leads []*lead.Lead, start, end, now time.Time) Measure {
 		if len(ttft) == 0 {
 			return Measure{}
 		}
-		sort.Float64s(ttft)
-		return Known(ttft[(len(ttft)-1)/2])
+		return Known(LowerMedian(ttft))
 	}
 	return Known(n)
-}
-
-type outcome int
-
-const (
-	outcomePending outcome = iota
-	outcomeCompliant
-	outcomeBreached
-)
-
-// handoffOutcome classifies a routed lead's handoff as of now.
-func handoffOutcome(l *lead.Lead, now time.Time) outcome {
-	if l.BreachCount > 0 {
-		return outcomeBreached
-	}
-	passed := func(t *time.Time) bool { return t != nil && !t.After(now) }
-	firstTouchOpen := l.Stage == lead.StageRouted
-	acceptanceOpen := l.Stage == lead.StageRouted || l.Stage == lead.StageTouched
-	if (firstTouchOpen && passed(l.FirstTouchDue)) || (acceptanceOpen && passed(l.AcceptanceDue)) {
-		return outcomeBreached
-	}
-	if l.TouchedAt != nil {
-		return outcomeCompliant
-	}
-	return outcomePending
 }

@@ -107,6 +107,13 @@ type Lead struct {
 	// count" of the same person arriving again. It does not change Version.
 	Duplicates int64 `json:"duplicates,omitempty"`
 
+	// Experiment ("namespace/name" of a LeadExperiment) and Arm are the concept experiment and arm the
+	// router assigned the lead to when it first decided it while the experiment ran; empty for none.
+	// Set once, in that routing decision's transaction, and never changed afterwards: the lead keeps
+	// its arm on a requeue, a restart and after the experiment ends.
+	Experiment string `json:"experiment,omitempty"`
+	Arm        string `json:"arm,omitempty"`
+
 	// Version increases by one on every change; writers use it for optimistic concurrency.
 	Version int64 `json:"version"`
 }

@@ -21,16 +21,27 @@ type snapshot struct {
 	now      time.Time
 }
 
+// DecideArm is Decide that also says which experiment and arm governed the lead ("" for none).
+func DecideArm(in Input, w *World, l *lead.Lead) (d routing.Decision, change store.Decision, experiment, armName string, ok bool, err error) {
+	d, change, ok, err = Decide(in, w, l)
+	xs := in.experiments()
+	a := assignArm(xs, l, celenv.FromLead(l), in.Now)
+	return d, change, a.experiment, a.name, ok, err
+}
+
 // Decide decides one lead on a snapshot and returns the routing decision and the lead's new state with
 // its audit entries, without writing anything; ok is false when there is nothing new to record. The
 // world is updated as if the decision were committed, so a caller deciding several leads in turn sees
 // the same loads and turns a pass would. It is the entry point for previews and tests.
 func Decide(in Input, w *World, l *lead.Lead) (d routing.Decision, change store.Decision, ok bool, err error) {
 	ps, rps, _ := in.sorted()
-	s := &snapshot{policies: byKey(ps), world: w, now: in.Now}
-	d = routing.Assign(routing.MatchLead(rps, celenv.FromLead(l)), w, nil)
+	xs := in.experiments()
+	s := &snapshot{policies: withArmPolicies(byKey(ps), xs), world: w, now: in.Now}
+	m, a := matchLead(xs, rps, l, in.Now)
+	d = routing.Assign(m, w, nil)
 	d, change, ok, err = s.decideLead(l, d, nil)
 	if ok && err == nil {
+		tagArm(&change, l, a)
 		s.commitToWorld(d)
 	}
 	return d, change, ok, err

@@ -19,6 +19,9 @@ type Input struct {
 	Teams map[TeamKey]*Team
 	// Now is the pass's instant: deadlines count from it and breaches are due at or before it.
 	Now time.Time
+	// Experiments are the valid LeadExperiments over policy arms (see Experiment): their arms decide
+	// which policy governs the leads in their scope, before policy selection.
+	Experiments []*Experiment
 }
 
 // Policy is one LeadPolicy generation: its routing view plus what the SLA enforcement needs.

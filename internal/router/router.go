@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/leadops/leadops/internal/accountmatch"
-	"github.com/leadops/leadops/internal/celenv"
 	"github.com/leadops/leadops/internal/lead"
 	"github.com/leadops/leadops/internal/routing"
 	"github.com/leadops/leadops/internal/store"
@@ -58,6 +57,8 @@ type matchMemo struct {
 	version  int64
 	policies string
 	match    *routing.Match
+	// arm is the experiment arm that governs the lead (zero for none).
+	arm arm
 	// reported counts the match's errors already reported: Assign may evaluate more rules later.
 	reported int
 	// pass is the last pass that saw the lead, for forgetting leads that left the queue.
@@ -118,6 +119,8 @@ func (r *Router) Run(ctx context.Context, in Input) (*Report, error) {
 		budget = DefaultPassBudget
 	}
 	ps, rps, fingerprint := in.sorted()
+	xs := in.experiments()
+	fingerprint += experimentFingerprint(xs, in.Now)
 	load, err := r.Store.OpenLoad(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("reading open load per rep: %w", err)
@@ -127,8 +130,9 @@ func (r *Router) Run(ctx context.Context, in Input) (*Report, error) {
 	}
 	r.passes++
 	p := &pass{
-		snapshot:    snapshot{policies: byKey(ps), now: in.Now, world: &World{teams: in.Teams, load: load, states: r.states, owners: map[string]string{}, accounts: map[string]accountmatch.Match{}}},
+		snapshot:    snapshot{policies: withArmPolicies(byKey(ps), xs), now: in.Now, world: &World{teams: in.Teams, load: load, states: r.states, owners: map[string]string{}, accounts: map[string]accountmatch.Match{}}},
 		routing:     rps,
+		experiments: xs,
 		fingerprint: fingerprint,
 		seq:         r.passes,
 		started:     time.Now(),
@@ -154,6 +158,7 @@ func (r *Router) Run(ctx context.Context, in Input) (*Report, error) {
 type pass struct {
 	snapshot
 	routing     []*routing.Policy
+	experiments []*Experiment
 	fingerprint string
 	seq         uint64
 	started     time.Time
@@ -236,6 +241,7 @@ func (r *Router) decidePage(ctx context.Context, p *pass, pending []*lead.Lead) 
 		if !ok {
 			continue
 		}
+		tagArm(&change, l, memo.arm)
 		p.commitToWorld(d)
 		page.changes = append(page.changes, change)
 		page.decisions = append(page.decisions, d)
@@ -248,7 +254,8 @@ func (r *Router) decidePage(ctx context.Context, p *pass, pending []*lead.Lead) 
 func (r *Router) matchOf(p *pass, l *lead.Lead) (memo *matchMemo, fresh bool) {
 	memo = r.matches[l.ID]
 	if memo == nil || memo.version != l.Version || memo.policies != p.fingerprint {
-		memo = &matchMemo{version: l.Version, policies: p.fingerprint, match: routing.MatchLead(p.routing, celenv.FromLead(l))}
+		m, a := matchLead(p.experiments, p.routing, l, p.now)
+		memo = &matchMemo{version: l.Version, policies: p.fingerprint, match: m, arm: a}
 		r.matches[l.ID] = memo
 		fresh = true
 	}

@@ -135,6 +135,16 @@ type Backend interface {
 	// too for ConversionRate) lies in [start, end), streaming rather than loading them all.
 	GoalLeads(ctx context.Context, q GoalQuery, fn func(*lead.Lead) error) error
 
+	// Experiments: the leads behind a LeadExperiment's verdict (internal/experiment).
+
+	// ExperimentLeads calls fn for every lead the router assigned to an arm of experiment
+	// ("namespace/name"), by arm then creation, streaming (an index on experiment and arm).
+	ExperimentLeads(ctx context.Context, experiment string, fn func(*lead.Lead) error) error
+	// LeadsCreatedBetween calls fn for every lead created in [start, end), oldest first, streaming
+	// (the creation index): the candidates of an observational experiment's arms, which select their
+	// leads by a filter rather than by routing.
+	LeadsCreatedBetween(ctx context.Context, start, end time.Time, fn func(*lead.Lead) error) error
+
 	// Changes and health.
 
 	// Subscribe delivers a Change for every lead created or changed after the call, until ctx ends.

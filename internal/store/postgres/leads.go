@@ -350,7 +350,8 @@ func createdLead(in store.LeadInput, id, attrs string, now time.Time) (*lead.Lea
 	return l, nil
 }
 
-// writeLeadSQL rewrites every mutable column of a lead, guarded by its version.
+// writeLeadSQL rewrites every mutable column of a lead, guarded by its version. A lead's experiment
+// and arm are written only while it has none (set once: see migration 00010).
 const writeLeadSQL = `UPDATE leads SET email = $1, name = $2, company = $3, domain = $4, country = $5,
 	industry = $6, employees = $7, source = $8, campaign = $9, score = $10, attributes = $11::jsonb,
 	stage = $12, owner = $13, team = $14, policy = $15, reason = $16, amount = $17,
@@ -358,8 +359,10 @@ const writeLeadSQL = `UPDATE leads SET email = $1, name = $2, company = $3, doma
 	accepted_at = $23, rejected_at = $24, closed_at = $25, first_touch_due = $26, acceptance_due = $27,
 	rule = $28, first_touch_warn = $29, acceptance_warn = $30, first_touch_breached_at = $31,
 	acceptance_breached_at = $32, breach_count = $33, last_breach_at = $34, previous_owners = $35::jsonb,
+	experiment = CASE WHEN experiment = '' THEN $36 ELSE experiment END,
+	arm = CASE WHEN experiment = '' THEN $37 ELSE arm END,
 	version = version + 1, change_seq = nextval('lead_change_seq')
-WHERE id = $36 AND version = $37
+WHERE id = $38 AND version = $39
 RETURNING ` + leadColumns
 
 // Apply records an activity. The row lock taken by SELECT … FOR UPDATE makes concurrent Apply calls
@@ -433,7 +436,7 @@ func writeLead(ctx context.Context, tx pgx.Tx, l *lead.Lead, version int64) (*le
 		l.Policy, l.Reason, l.Amount, l.ReassignmentCount, l.UpdatedAt, l.QualifiedAt, l.RoutedAt,
 		l.TouchedAt, l.AcceptedAt, l.RejectedAt, l.ClosedAt, l.FirstTouchDue, l.AcceptanceDue, l.Rule,
 		l.FirstTouchWarn, l.AcceptanceWarn, l.FirstTouchBreachedAt, l.AcceptanceBreachedAt, l.BreachCount,
-		l.LastBreachAt, core.PreviousOwnersJSON(l.PreviousOwners), l.ID, version))
+		l.LastBreachAt, core.PreviousOwnersJSON(l.PreviousOwners), l.Experiment, l.Arm, l.ID, version))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, store.ErrConflict
 	}

@@ -123,18 +123,21 @@ const commitSQL = `UPDATE leads SET email = u.email, name = u.name, company = u.
 	acceptance_warn = u.acceptance_warn, first_touch_breached_at = u.first_touch_breached_at,
 	acceptance_breached_at = u.acceptance_breached_at, breach_count = u.breach_count,
 	last_breach_at = u.last_breach_at, previous_owners = u.previous_owners::jsonb,
+	experiment = CASE WHEN leads.experiment = '' THEN u.experiment ELSE leads.experiment END,
+	arm = CASE WHEN leads.experiment = '' THEN u.arm ELSE leads.arm END,
 	version = leads.version + 1, change_seq = nextval('lead_change_seq')
 FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
 	$9::text[], $10::bigint[], $11::text[], $12::text[], $13::bigint[], $14::text[], $15::text[],
 	$16::text[], $17::text[], $18::text[], $19::text[], $20::float8[], $21::int[],
 	$22::timestamptz[], $23::timestamptz[], $24::timestamptz[], $25::timestamptz[], $26::timestamptz[],
 	$27::timestamptz[], $28::timestamptz[], $29::timestamptz[], $30::text[], $31::timestamptz[],
-	$32::timestamptz[], $33::timestamptz[], $34::timestamptz[], $35::int[], $36::timestamptz[], $37::text[])
+	$32::timestamptz[], $33::timestamptz[], $34::timestamptz[], $35::int[], $36::timestamptz[], $37::text[],
+	$38::text[], $39::text[])
 	AS u(id, version, email, name, company, domain, country, industry, employees, source, campaign,
 	score, attributes, stage, owner, team, policy, reason, amount, reassignment_count, qualified_at,
 	routed_at, touched_at, accepted_at, rejected_at, closed_at, first_touch_due, acceptance_due, rule,
 	first_touch_warn, acceptance_warn, first_touch_breached_at, acceptance_breached_at, breach_count,
-	last_breach_at, previous_owners)
+	last_breach_at, previous_owners, experiment, arm)
 WHERE leads.id = u.id::uuid AND leads.version = u.version`
 
 // CommitDecisions writes the decisions in one transaction and three round trips whatever their
@@ -152,7 +155,7 @@ func (s *Store) CommitDecisions(ctx context.Context, ds []store.Decision) ([]*le
 	}
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		applied, conflicts = applied[:0], conflicts[:0]
-		rows, err := tx.Query(ctx, `SELECT id::text, coalesce(external_id, ''), stage, version, created_at
+		rows, err := tx.Query(ctx, `SELECT id::text, coalesce(external_id, ''), stage, version, created_at, experiment, arm
 			FROM leads WHERE id = ANY($1::text[]::uuid[]) ORDER BY id FOR UPDATE`, ids)
 		if err != nil {
 			return err
@@ -163,7 +166,7 @@ func (s *Store) CommitDecisions(ctx context.Context, ds []store.Decision) ([]*le
 				l     lead.Lead
 				stage string
 			)
-			if err := rows.Scan(&l.ID, &l.ExternalID, &stage, &l.Version, &l.CreatedAt); err != nil {
+			if err := rows.Scan(&l.ID, &l.ExternalID, &stage, &l.Version, &l.CreatedAt, &l.Experiment, &l.Arm); err != nil {
 				rows.Close()
 				return err
 			}
@@ -231,6 +234,7 @@ func commitArgs(ls []*lead.Lead, now time.Time) ([]any, error) {
 		country, industry, source, campaign = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		attrs, stage, owner, team           = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		policy, reason, rule, prev          = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		experiment, arm                     = make([]string, n), make([]string, n)
 		amount                              = make([]float64, n)
 		reassign, breaches                  = make([]int32, n), make([]int32, n)
 		times                               = make([][]*time.Time, 13)
@@ -250,6 +254,7 @@ func commitArgs(ls []*lead.Lead, now time.Time) ([]any, error) {
 		owner[i], team[i], policy[i], reason[i] = l.Owner, l.Team, l.Policy, l.Reason
 		amount[i], reassign[i], rule[i] = l.Amount, int32(l.ReassignmentCount), l.Rule
 		breaches[i], prev[i] = int32(l.BreachCount), core.PreviousOwnersJSON(l.PreviousOwners)
+		experiment[i], arm[i] = l.Experiment, l.Arm
 		for k, p := range core.TimeFields(l) {
 			times[k][i] = *p
 		}
@@ -260,5 +265,5 @@ func commitArgs(ls []*lead.Lead, now time.Time) ([]any, error) {
 	return []any{now, ids, versions, email, name, company, domain, country, industry, employees,
 		source, campaign, scores, attrs, stage, owner, team, policy, reason, amount, reassign,
 		times[0], times[1], times[2], times[3], times[4], times[5], times[6], times[7], rule,
-		times[8], times[9], times[10], times[11], breaches, times[12], prev}, nil
+		times[8], times[9], times[10], times[11], breaches, times[12], prev, experiment, arm}, nil
 }

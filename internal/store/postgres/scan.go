@@ -18,7 +18,7 @@ const leadColumns = `id::text, coalesce(external_id, ''), email, name, company, 
 	reassignment_count, created_at, updated_at, qualified_at, routed_at, touched_at, accepted_at,
 	rejected_at, closed_at, first_touch_due, acceptance_due, rule, first_touch_warn, acceptance_warn,
 	first_touch_breached_at, acceptance_breached_at, breach_count, last_breach_at, previous_owners::text,
-	version, duplicate_of, duplicates, phone, original::text`
+	version, duplicate_of, duplicates, phone, original::text, experiment, arm`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -35,7 +35,7 @@ func scanLead(row scanner) (*lead.Lead, error) {
 		&l.Policy, &l.Reason, &l.Amount, &l.ReassignmentCount, &l.CreatedAt, &l.UpdatedAt,
 		&l.QualifiedAt, &l.RoutedAt, &l.TouchedAt, &l.AcceptedAt, &l.RejectedAt, &l.ClosedAt,
 		&l.FirstTouchDue, &l.AcceptanceDue, &l.Rule, &l.FirstTouchWarn, &l.AcceptanceWarn,
-		&l.FirstTouchBreachedAt, &l.AcceptanceBreachedAt, &l.BreachCount, &l.LastBreachAt, &prev, &l.Version, &l.DuplicateOf, &l.Duplicates, &l.Phone, &orig)
+		&l.FirstTouchBreachedAt, &l.AcceptanceBreachedAt, &l.BreachCount, &l.LastBreachAt, &prev, &l.Version, &l.DuplicateOf, &l.Duplicates, &l.Phone, &orig, &l.Experiment, &l.Arm)
 	if err != nil {
 		return nil, err
 	}

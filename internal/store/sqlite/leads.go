@@ -275,14 +275,16 @@ func (s *Store) ListLeads(ctx context.Context, f store.ListFilter) (store.Page, 
 	return page, nil
 }
 
-// writeLeadSQL rewrites every mutable column of a lead, guarded by its version.
+// writeLeadSQL rewrites every mutable column of a lead, guarded by its version. A lead's experiment
+// and arm are written only while it has none (set once: see migration 00010).
 const writeLeadSQL = `UPDATE leads SET email = ?, name = ?, company = ?, domain = ?, country = ?,
 	industry = ?, employees = ?, source = ?, campaign = ?, score = ?, attributes = ?, stage = ?,
 	owner = ?, team = ?, policy = ?, reason = ?, amount = ?, reassignment_count = ?, updated_at = ?,
 	qualified_at = ?, routed_at = ?, touched_at = ?, accepted_at = ?, rejected_at = ?, closed_at = ?,
 	first_touch_due = ?, acceptance_due = ?, rule = ?, first_touch_warn = ?, acceptance_warn = ?,
 	first_touch_breached_at = ?, acceptance_breached_at = ?, breach_count = ?, last_breach_at = ?,
-	previous_owners = ?, version = version + 1
+	previous_owners = ?, experiment = CASE WHEN experiment = '' THEN ? ELSE experiment END,
+	arm = CASE WHEN experiment = '' THEN ? ELSE arm END, version = version + 1
 WHERE id = ? AND version = ?`
 
 // Apply records an activity. The write transaction holds SQLite's write lock from BEGIN, so the
@@ -378,5 +380,5 @@ func writeLeadArgs(l *lead.Lead, version int64) ([]any, error) {
 		micros(l.RejectedAt), micros(l.ClosedAt), micros(l.FirstTouchDue), micros(l.AcceptanceDue),
 		l.Rule, micros(l.FirstTouchWarn), micros(l.AcceptanceWarn), micros(l.FirstTouchBreachedAt),
 		micros(l.AcceptanceBreachedAt), l.BreachCount, micros(l.LastBreachAt),
-		core.PreviousOwnersJSON(l.PreviousOwners), l.ID, version}, nil
+		core.PreviousOwnersJSON(l.PreviousOwners), l.Experiment, l.Arm, l.ID, version}, nil
 }

@@ -117,7 +117,7 @@ func (s *Store) CommitDecisions(ctx context.Context, ds []store.Decision) ([]*le
 	}
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		applied, conflicts = applied[:0], conflicts[:0]
-		get, err := tx.PrepareContext(ctx, `SELECT id, coalesce(external_id, ''), stage, version, created_at FROM leads WHERE id = ?`)
+		get, err := tx.PrepareContext(ctx, `SELECT id, coalesce(external_id, ''), stage, version, created_at, experiment, arm FROM leads WHERE id = ?`)
 		if err != nil {
 			return err
 		}
@@ -139,7 +139,7 @@ func (s *Store) CommitDecisions(ctx context.Context, ds []store.Decision) ([]*le
 				stage   string
 				created int64
 			)
-			err := get.QueryRowContext(ctx, d.Lead.ID).Scan(&cur.ID, &cur.ExternalID, &stage, &cur.Version, &created)
+			err := get.QueryRowContext(ctx, d.Lead.ID).Scan(&cur.ID, &cur.ExternalID, &stage, &cur.Version, &created, &cur.Experiment, &cur.Arm)
 			if errors.Is(err, sql.ErrNoRows) {
 				return &store.ItemError{Index: i, Err: fmt.Errorf("lead %s: %w", d.Lead.ID, store.ErrNotFound)}
 			}

@@ -16,7 +16,7 @@ const leadColumns = `id, external_id, email, name, company, domain, country, ind
 	created_at, updated_at, qualified_at, routed_at, touched_at, accepted_at, rejected_at, closed_at,
 	first_touch_due, acceptance_due, rule, first_touch_warn, acceptance_warn, first_touch_breached_at,
 	acceptance_breached_at, breach_count, last_breach_at, previous_owners, version, duplicate_of, duplicates,
-	phone, original`
+	phone, original, experiment, arm`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -37,7 +37,7 @@ func scanLead(row scanner) (*lead.Lead, error) {
 	err := row.Scan(&l.ID, &ext, &l.Email, &l.Name, &l.Company, &l.Domain, &l.Country, &l.Industry,
 		&l.Employees, &l.Source, &l.Campaign, &l.Score, &attrs, &stage, &l.Owner, &l.Team, &l.Policy,
 		&l.Reason, &l.Amount, &l.ReassignmentCount, &created, &updated, &q, &r, &t, &a, &rj, &cl,
-		&ftd, &ad, &l.Rule, &ftw, &aw, &ftb, &ab, &l.BreachCount, &lb, &prev, &l.Version, &l.DuplicateOf, &l.Duplicates, &l.Phone, &orig)
+		&ftd, &ad, &l.Rule, &ftw, &aw, &ftb, &ab, &l.BreachCount, &lb, &prev, &l.Version, &l.DuplicateOf, &l.Duplicates, &l.Phone, &orig, &l.Experiment, &l.Arm)
 	if err != nil {
 		return nil, err
 	}

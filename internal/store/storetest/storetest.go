@@ -56,6 +56,7 @@ func Run(t *testing.T, newStore NewStore) {
 	tests = append(tests, replayTests...)
 	tests = append(tests, duplicateTests...)
 	tests = append(tests, normalizedTests...)
+	tests = append(tests, experimentTests...)
 	tests = append(tests, feedTests(newStore)...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -156,6 +156,9 @@ func PrepareDecision(cur, want *lead.Lead, via []lead.Stage, events []store.Audi
 			return nil, nil, &store.FieldError{Path: f.name, Message: fmt.Sprintf("longer than %d bytes", store.MaxTextLength)}
 		}
 	}
+	if err := checkExperiment(want); err != nil {
+		return nil, nil, err
+	}
 	if len(want.PreviousOwners) > MaxPreviousOwners {
 		return nil, nil, &store.FieldError{Path: "previousOwners", Message: fmt.Sprintf("more than %d entries", MaxPreviousOwners)}
 	}
@@ -174,6 +177,11 @@ func PrepareDecision(cur, want *lead.Lead, via []lead.Stage, events []store.Audi
 	next.ID, next.ExternalID, next.CreatedAt = cur.ID, cur.ExternalID, cur.CreatedAt
 	next.Version = cur.Version + 1
 	next.UpdatedAt = now
+	if cur.Experiment != "" {
+		// Set once: a lead keeps the experiment and arm it was first routed under (the write SQL
+		// keeps them too).
+		next.Experiment, next.Arm = cur.Experiment, cur.Arm
+	}
 	for _, p := range TimeFields(&next) {
 		*p = utcPtr(*p)
 	}
@@ -376,4 +384,17 @@ func DuplicateEventsBy(l *lead.Lead, actor, basis string) []store.AuditEvent {
 		{LeadID: l.ID, At: l.CreatedAt, Actor: actor, Type: lead.EventDuplicate, Reason: "same " + basis + " as open lead " + l.DuplicateOf, Data: dup},
 		{LeadID: l.DuplicateOf, At: l.CreatedAt, Actor: actor, Type: lead.EventDuplicateAttached, Reason: "duplicate lead " + l.ID + " arrived", Data: att},
 	}
+}
+
+// checkExperiment checks a lead's experiment and arm: both set or both empty, each of bounded length.
+func checkExperiment(l *lead.Lead) error {
+	if (l.Experiment == "") != (l.Arm == "") {
+		return &store.FieldError{Path: "arm", Message: "experiment and arm are set together or not at all"}
+	}
+	for _, f := range []struct{ name, v string }{{"experiment", l.Experiment}, {"arm", l.Arm}} {
+		if len(f.v) > store.MaxTextLength {
+			return &store.FieldError{Path: f.name, Message: fmt.Sprintf("longer than %d bytes", store.MaxTextLength)}
+		}
+	}
+	return nil
 }
