@@ -24,9 +24,9 @@ import (
 	"github.com/leadops/leadops/internal/policy"
 )
 
-// DefaultExperimentInterval is how often a started experiment's figures are computed again from
-// the store between its switches and its end: outcomes (accepts, wins) keep arriving, after the end
-// too.
+// DefaultExperimentInterval is how often a running experiment's figures are computed again from
+// the store between its switches and its end; an ended one is computed again every 12 intervals, as
+// outcomes (accepts, wins) of its leads keep arriving.
 const DefaultExperimentInterval = 5 * time.Minute
 
 // LeadExperimentReconciler validates LeadExperiments, tracks their phase and Alternate arm, and
@@ -106,6 +106,10 @@ func (r *LeadExperimentReconciler) next(e *resolvedExperiment, now time.Time) ti
 	interval := r.Interval
 	if interval <= 0 {
 		interval = DefaultExperimentInterval
+	}
+	if e.phaseAt(now) == phaseEnded {
+		// Outcomes of its leads (accepts, wins) still arrive, ever more rarely.
+		interval *= 12
 	}
 	next := now.Add(interval)
 	if !e.End.IsZero() && e.End.After(now) && e.End.Before(next) {
