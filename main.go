@@ -100,7 +100,7 @@ func run(ctx context.Context, cfg config) error {
 	if err != nil {
 		return fmt.Errorf("creating manager: %w", err)
 	}
-	if err := controllers.Setup(ctx, mgr, clock.Real{}, leadStore); err != nil {
+	if err := controllers.Setup(ctx, mgr, clock.Real{}, leadStore, append(eventControllerOptions(), controllers.WithWriteBackHealth(crmWriteBackHealth))...); err != nil {
 		return err
 	}
 	if cfg.apiAddr != "0" {
@@ -120,6 +120,12 @@ func run(ctx context.Context, cfg config) error {
 		if err := mgr.AddReadyzCheck("api", srv.ReadyCheck); err != nil {
 			return fmt.Errorf("adding the API readiness check: %w", err)
 		}
+	}
+	if err := setupCRMWriteBack(mgr, leadStore); err != nil {
+		return err
+	}
+	if err := setupEvents(ctx, mgr, leadStore); err != nil {
+		return err
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return fmt.Errorf("adding health check: %w", err)

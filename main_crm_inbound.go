@@ -35,7 +35,7 @@ var (
 
 // crmLive returns the shared, reloading CRM configuration: nil, nil when --crm-config is unset; an
 // error when the file is missing or invalid at start (the manager should not start half-configured).
-// Reloading runs once setupCRMInbound added it to the manager.
+// Reloading runs once setupCRMInbound or setupCRMWriteBack added it to the manager.
 func crmLive() (*crm.Live, error) {
 	crmLiveOnce.Do(func() {
 		if crmConfigFile == "" {
@@ -59,10 +59,23 @@ func setupCRMInbound(mgr ctrl.Manager) (*api.CRMOptions, error) {
 	if live == nil {
 		return nil, nil
 	}
-	if err := mgr.Add(everyReplica(live.Run)); err != nil {
-		return nil, fmt.Errorf("adding the CRM configuration reloader: %w", err)
+	if err := addCRMReloader(mgr, live); err != nil {
+		return nil, err
 	}
 	return &api.CRMOptions{Config: live.Current, Echoes: crmWrittenOwners()}, nil
+}
+
+var crmReloadOnce sync.Once
+
+// addCRMReloader keeps the shared CRM configuration current on every replica; inbound and
+// write-back both call it (either may run without the other), the first one adds it.
+func addCRMReloader(mgr ctrl.Manager, live *crm.Live) (err error) {
+	crmReloadOnce.Do(func() {
+		if err = mgr.Add(everyReplica(live.Run)); err != nil {
+			err = fmt.Errorf("adding the CRM configuration reloader: %w", err)
+		}
+	})
+	return err
 }
 
 // everyReplica is a runnable that runs on every replica, not only the elected leader: the API

@@ -2,11 +2,13 @@ package controllers
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
@@ -72,39 +74,57 @@ func (r *RouterReconciler) notifyBreachWebhooks(ctx context.Context, specs map[s
 // webhookURL reads the policy's webhook Secret; "" (after a Warning Event and a log line) when the
 // Secret, its key or its URL is unusable. The URL itself is never logged nor put in an Event.
 func (r *RouterReconciler) webhookURL(ctx context.Context, policy *leadopsv1.LeadPolicy, name string) string {
-	log := ctrl.LoggerFrom(ctx).WithValues("policy", client.ObjectKeyFromObject(policy).String(), "secret", name)
-	warn := func(reason, format string, args ...any) {
-		if r.Recorder != nil {
-			r.Recorder.Eventf(policy, nil, corev1.EventTypeWarning, reason, "NotifyBreach", format, args...)
-		}
-	}
 	reader := r.SecretReader
 	if reader == nil {
 		reader = r.Client
 	}
+	u, p := readBreachWebhookURL(ctx, reader, policy, name)
+	if p != nil {
+		p.report(ctx, r.Recorder, policy, name)
+	}
+	return u
+}
+
+// breachWebhookProblem is why a policy's webhook Secret is unusable: a Warning Event (reason and
+// message) and a log line (with the read error when there is one). None of it quotes the URL.
+type breachWebhookProblem struct {
+	reason, message, logLine string
+	err                      error
+}
+
+func (p *breachWebhookProblem) report(ctx context.Context, rec events.EventRecorder, policy *leadopsv1.LeadPolicy, name string) {
+	log := ctrl.LoggerFrom(ctx).WithValues("policy", client.ObjectKeyFromObject(policy).String(), "secret", name)
+	if p.err != nil {
+		log.Error(p.err, p.logLine)
+	} else {
+		log.Info(p.logLine)
+	}
+	if rec != nil {
+		rec.Eventf(policy, nil, corev1.EventTypeWarning, p.reason, "NotifyBreach", "%s", p.message)
+	}
+}
+
+// readBreachWebhookURL reads the URL of the policy's webhook Secret name, or says why it cannot.
+func readBreachWebhookURL(ctx context.Context, reader client.Reader, policy *leadopsv1.LeadPolicy, name string) (string, *breachWebhookProblem) {
 	sec := &corev1.Secret{}
 	err := reader.Get(ctx, client.ObjectKey{Namespace: policy.Namespace, Name: name}, sec)
 	switch {
 	case apierrors.IsNotFound(err):
-		log.Info("breach webhook Secret not found; breach notices are not sent")
-		warn(reasonWebhookSecretMissing, "Secret %s named by spec.sla.onBreach.webhookSecretRef does not exist: breach notices are not sent", name)
-		return ""
+		return "", &breachWebhookProblem{reason: reasonWebhookSecretMissing, logLine: "breach webhook Secret not found; breach notices are not sent",
+			message: fmt.Sprintf("Secret %s named by spec.sla.onBreach.webhookSecretRef does not exist: breach notices are not sent", name)}
 	case err != nil:
-		log.Error(err, "reading the breach webhook Secret; breach notices of this pass are not sent")
-		warn(reasonWebhookSecretMissing, "Secret %s named by spec.sla.onBreach.webhookSecretRef could not be read (%s): breach notices are not sent",
-			name, apierrors.ReasonForError(err))
-		return ""
+		return "", &breachWebhookProblem{reason: reasonWebhookSecretMissing, err: err, logLine: "reading the breach webhook Secret; breach notices of this pass are not sent",
+			message: fmt.Sprintf("Secret %s named by spec.sla.onBreach.webhookSecretRef could not be read (%s): breach notices are not sent",
+				name, apierrors.ReasonForError(err))}
 	}
 	raw, ok := sec.Data[webhookSecretKey]
 	if !ok || strings.TrimSpace(string(raw)) == "" {
-		log.Info("breach webhook Secret has no url key; breach notices are not sent")
-		warn(reasonWebhookSecretMissing, "Secret %s has no key %q: breach notices are not sent", name, webhookSecretKey)
-		return ""
+		return "", &breachWebhookProblem{reason: reasonWebhookSecretMissing, logLine: "breach webhook Secret has no url key; breach notices are not sent",
+			message: fmt.Sprintf("Secret %s has no key %q: breach notices are not sent", name, webhookSecretKey)}
 	}
 	if _, err := webhook.ParseURL(string(raw)); err != nil {
-		log.Info("breach webhook URL is unusable; breach notices are not sent", "problem", err.Error())
-		warn(reasonWebhookURLInvalid, "Secret %s key %q is not an absolute http or https URL: breach notices are not sent", name, webhookSecretKey)
-		return ""
+		return "", &breachWebhookProblem{reason: reasonWebhookURLInvalid, logLine: "breach webhook URL is unusable; breach notices are not sent (" + err.Error() + ")",
+			message: fmt.Sprintf("Secret %s key %q is not an absolute http or https URL: breach notices are not sent", name, webhookSecretKey)}
 	}
-	return strings.TrimSpace(string(raw))
+	return strings.TrimSpace(string(raw)), nil
 }

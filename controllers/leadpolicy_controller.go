@@ -34,6 +34,8 @@ type LeadPolicyReconciler struct {
 	Wake chan event.GenericEvent
 	// ExpressionErrors is where the router records expressions that failed on leads.
 	ExpressionErrors *expressionErrors
+	// WriteBack is where the CRM write-back workers report (CRMWriteBack); nil without write-back.
+	WriteBack writeBackHealth
 }
 
 func (r *LeadPolicyReconciler) wakeRouter() { wake(r.Wake) }
@@ -75,6 +77,7 @@ func (r *LeadPolicyReconciler) reconcile(ctx context.Context, policy *leadopsv1.
 	if err := r.reconcileDataQuality(ctx, policy); err != nil {
 		return ctrl.Result{}, err
 	}
+	r.reconcileWriteBack(policy)
 	// Breached or not, a policy the controller can apply is Ready: a breach is the business's
 	// problem, reported by SLABreached. An expression that fails on leads is the policy's problem.
 	if r.reconcileExpressionErrors(policy) {

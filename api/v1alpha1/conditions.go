@@ -21,6 +21,12 @@ const (
 	// the policy's leads missing a checked field (or duplicates) is over maxMissingPercent; a warning
 	// (reason MissingFields), not a failure: the policy still routes.
 	ConditionDataQualityLow = "DataQualityLow"
+	// ConditionCRMWriteBack is on a LeadPolicy whose routed leads come from a CRM connection with
+	// writeBack.enabled: True (WriteBackHealthy) while their owners reach the CRM; False with
+	// WriteBackFailing (the CRM refuses the batch or records, counts and CRM codes in the message) or
+	// WriteBackLagging (the oldest unwritten owner change is over 5 minutes old). A warning: Ready
+	// does not change with it. Absent on policies whose leads belong to no such connection.
+	ConditionCRMWriteBack = "CRMWriteBack"
 	// ConditionOverCapacity is True on a Team that receives more leads than it closes out.
 	ConditionOverCapacity = "OverCapacity"
 	// ConditionOnTrack says where a TeamGoal stands; its reason is Achieved, OnTrack, AtRisk, Missed or
@@ -59,4 +65,8 @@ const (
 	ReasonInsufficientData        = "InsufficientData"
 	ReasonRunning                 = "Running"
 	ReasonPending                 = "Pending"
+	// CRMWriteBack reasons.
+	ReasonWriteBackHealthy = "WriteBackHealthy"
+	ReasonWriteBackFailing = "WriteBackFailing"
+	ReasonWriteBackLagging = "WriteBackLagging"
 )

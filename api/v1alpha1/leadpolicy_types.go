@@ -277,7 +277,8 @@ type LeadPolicyStatus struct {
 	// +optional
 	LastBreachTime *metav1.Time `json:"lastBreachTime,omitempty"`
 
-	// Conditions: Ready, SLABreached, SLAAtRisk, CapacityExceeded.
+	// Conditions: Ready, SLABreached, SLAAtRisk, CapacityExceeded, ExpressionErrors, DataQualityLow,
+	// CRMWriteBack (only when its leads come from a CRM connection with write-back).
 	// +listType=map
 	// +listMapKey=type
 	// +optional

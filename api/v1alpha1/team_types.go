@@ -126,6 +126,16 @@ type TeamMember struct {
 	// +kubebuilder:validation:MaxItems=50
 	// +optional
 	OutOfOffice []OutOfOffice `json:"outOfOffice,omitempty"`
+
+	// CRMUser is who the member is in the CRM, for writing a lead's owner back to it (see
+	// docs/crm-writeback.md): a CRM user id (a HubSpot owner id, a Salesforce user id) or the user's
+	// email, which the controller resolves once through the CRM's owners or users API. Unset, the
+	// member's name is taken as the CRM user id.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=254
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9][A-Za-z0-9._%+@-]*$`
+	// +optional
+	CRMUser string `json:"crmUser,omitempty"`
 }
 
 // OutOfOffice is a period a member is away.

@@ -1,4 +1,9 @@
-// Package webhook delivers SLA breach notices to webhooks: a JSON POST per breach, retried with
+// Package webhook defines the SLA breach notice (Breach, its JSON body and Idempotency-Key), and the
+// in-memory Notifier that delivered it before event delivery (internal/events) took over: with a lead
+// store that serves the audit-event feed, the manager sends these notices from the audit log, at least
+// once (controllers.BreachSubscriptions); the Notifier remains for stores without the feed.
+//
+// The Notifier delivers SLA breach notices to webhooks: a JSON POST per breach, retried with
 // exponential backoff and jitter on network errors, 5xx and 429 (honouring Retry-After), never on other
 // 4xx, within a bounded number of attempts and a bounded total time.
 //
@@ -92,9 +97,10 @@ func (b Breach) MarshalJSON() ([]byte, error) {
 	})
 }
 
-// key identifies a notice across retries (and across replicas that might both send it), sent as the
-// Idempotency-Key header so receivers can discard duplicates.
-func (b Breach) key() string {
+// Key identifies a notice across retries (and across replicas that might both send it), sent as the
+// Idempotency-Key header so receivers can discard duplicates. Breach notices delivered from the audit
+// log (internal/events) send the same key.
+func (b Breach) Key() string {
 	h := sha256.Sum256([]byte(strings.Join([]string{b.Policy, b.LeadID, b.SLA, b.Due.UTC().Format(time.RFC3339Nano)}, "\x00")))
 	return hex.EncodeToString(h[:16])
 }
@@ -361,7 +367,7 @@ func (n *Notifier) attempt(ctx context.Context, it item, body []byte) result {
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "leadops-notify/1")
-	req.Header.Set("Idempotency-Key", it.b.key())
+	req.Header.Set("Idempotency-Key", it.b.Key())
 	resp, err := n.o.Client.Do(req)
 	if err != nil {
 		// *url.Error quotes the URL (query string included): report only what went wrong underneath.
