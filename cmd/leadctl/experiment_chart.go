@@ -30,7 +30,11 @@ func drawExperimentChart(r *ExperimentReport, path string) error {
 		arms   []experiment.ArmResult
 		title  string
 	}
-	panels := []panel{{experiment.Metric(r.Metric), r.arms, fmt.Sprintf("%s: %s per arm, %s intervals — %s", r.Experiment, r.Metric, r.Confidence, r.Verdict)}}
+	verdict := r.Verdict
+	if r.Winner != "" {
+		verdict += " (" + r.Winner + ")"
+	}
+	panels := []panel{{experiment.Metric(r.Metric), r.arms, fmt.Sprintf("%s: %s per arm, %s intervals — %s", r.Experiment, r.Metric, r.Confidence, verdict)}}
 	for _, s := range r.Secondary {
 		panels = append(panels, panel{experiment.Metric(s.Metric), s.arms, fmt.Sprintf("%s (secondary)", s.Metric)})
 	}

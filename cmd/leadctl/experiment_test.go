@@ -14,7 +14,7 @@ import (
 
 	"github.com/leadops/leadops/internal/lead"
 	"github.com/leadops/leadops/internal/store"
-	"github.com/leadops/leadops/internal/store/sqlite"
+	"github.com/leadops/leadops/internal/store/storeopen"
 )
 
 // experimentYAML is a policy-arm experiment like the sample's: two weeks from 1 March 2027.
@@ -62,7 +62,7 @@ var expBase = time.Date(2027, 3, 2, 15, 0, 0, 0, time.UTC)
 
 // seedArm stores n leads routed in the experiment's arm: accepted of them accepted (after a touch
 // touchAfter past routing), won of those won for amount each.
-func seedArm(t *testing.T, st *sqlite.Store, experiment, arm string, n, accepted, won int, amount float64, touchAfter time.Duration) {
+func seedArm(t *testing.T, st store.Backend, experiment, arm string, n, accepted, won int, amount float64, touchAfter time.Duration) {
 	t.Helper()
 	ctx := context.Background()
 	for i := 0; i < n; i++ {
@@ -263,3 +263,34 @@ func TestExperimentReport(t *testing.T) {
 }
 
 func regexpMatch(s, expr string) bool { return regexp.MustCompile(expr).MatchString(s) }
+
+// TestExperimentReportBackends: the same leads give the same report, to the byte, from SQLite and
+// from PostgreSQL (the store's ExperimentLeads on each).
+func TestExperimentReportBackends(t *testing.T) {
+	dir := t.TempDir()
+	yamlPath := filepath.Join(dir, "experiments.yaml")
+	write(t, yamlPath, experimentYAML)
+	var outputs []string
+	for _, b := range storeBackends() {
+		dsn := b.dsn(t)
+		st, err := storeopen.Open(context.Background(), dsn, store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seedArm(t, st, "sales/spring-threshold", "sdr-first", 110, 33, 12, 4000, 50*time.Minute)
+		seedArm(t, st, "sales/spring-threshold", "ae-direct", 105, 42, 9, 7000, 20*time.Minute)
+		st.Close()
+		code, stdout, stderr := leadctl(t, nil, "experiment", "report", "spring-threshold", "-f", yamlPath, "--store", dsn, "--as-of", "2027-03-16T00:00:00Z", "-o", "json")
+		if code != exitOK {
+			t.Fatalf("%s: exit %d: %s", b.name, code, stderr)
+		}
+		// 33/110 against 42/105: R prop.test(c(33, 42), c(110, 105), correct=FALSE)$p.value = 0.1241.
+		if !strings.Contains(stdout, `"verdict": "NoSignificantDifference"`) || !strings.Contains(stdout, `"pValue": "0.12"`) {
+			t.Errorf("%s: report:\n%s", b.name, stdout)
+		}
+		outputs = append(outputs, stdout)
+	}
+	if outputs[0] != outputs[1] {
+		t.Errorf("SQLite and PostgreSQL disagree:\n%s\n---\n%s", outputs[0], outputs[1])
+	}
+}

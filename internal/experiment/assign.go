@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math/bits"
 	"time"
+
+	"github.com/leadops/leadops/internal/goals"
 )
 
 // SplitArm returns the index of the arm a lead belongs to under Split assignment: a stable function
@@ -67,8 +69,9 @@ func ValidatePeriod(period time.Duration) error {
 //   - Any other whole number of hours is counted in real elapsed time from the anchor: a 12h period
 //     switches at 00:00 and 12:00 local until a DST change, then an hour off the wall clock. Use whole
 //     days when the switch must stay on a local hour.
-//   - Where a DST change skips local midnight, the day starts at the first instant that exists (Go's
-//     time.Date normalisation), as TeamGoal periods do.
+//   - A day starts at its first instant as TeamGoal periods count it (goals.StartOfDay): where a DST
+//     change skips local midnight (America/Santiago, America/Havana), at the transition (01:00 local);
+//     where midnight happens twice, at the first.
 //   - An instant before the anchor belongs to no period; AlternateArm reports arm 0 for it (the
 //     controller does not assign before start).
 
@@ -119,31 +122,27 @@ func location(loc *time.Location) *time.Location {
 	return loc
 }
 
-// anchorOf is local midnight of start's day in loc.
+// anchorOf is the first instant of start's day in loc.
 func anchorOf(start time.Time, loc *time.Location) time.Time {
-	s := start.In(location(loc))
-	return time.Date(s.Year(), s.Month(), s.Day(), 0, 0, 0, 0, location(loc))
+	return goals.StartOfDay(localDate(start, loc), location(loc))
 }
 
-// civilDay numbers a calendar date (days since 1970-01-01), independent of any zone.
-func civilDay(y int, m time.Month, d int) int64 {
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400
+func localDate(t time.Time, loc *time.Location) goals.Date {
+	y, m, d := t.In(location(loc)).Date()
+	return goals.Date{Year: y, Month: m, Day: d}
 }
 
 // periodIndex is the number of whole periods between the anchor and t; negative before the anchor.
 func periodIndex(t, start time.Time, period time.Duration, loc *time.Location) int64 {
-	loc = location(loc)
 	anchor := anchorOf(start, loc)
 	if t.Before(anchor) {
 		return -1
 	}
 	if period%(24*time.Hour) == 0 {
 		days := int64(period / (24 * time.Hour))
-		lt := t.In(loc)
-		elapsed := civilDay(lt.Year(), lt.Month(), lt.Day()) - civilDay(anchor.Year(), anchor.Month(), anchor.Day())
-		k := elapsed / days
-		// A day whose midnight was skipped starts later than 00:00; an instant of the previous
-		// calendar date cannot be after it, so the calendar day is exact. Guard the boundary anyway.
+		k := int64(localDate(start, loc).DaysUntil(localDate(t, loc))) / days
+		// Where clocks fall back across midnight, an instant dated the next day can precede that
+		// day's start (the first midnight); step back rather than switch early.
 		for k > 0 && t.Before(boundary(start, period, loc, k)) {
 			k--
 		}
@@ -152,13 +151,13 @@ func periodIndex(t, start time.Time, period time.Duration, loc *time.Location) i
 	return int64(t.Sub(anchor) / period)
 }
 
-// boundary is the first instant of period k.
+// boundary is the first instant of period k: for whole-day periods the first instant of the local
+// day (goals.StartOfDay: local midnight, or the DST transition where midnight is skipped), else the
+// anchor plus k periods of real time.
 func boundary(start time.Time, period time.Duration, loc *time.Location, k int64) time.Time {
-	loc = location(loc)
-	anchor := anchorOf(start, loc)
 	if period%(24*time.Hour) == 0 {
 		days := int(k) * int(period/(24*time.Hour))
-		return time.Date(anchor.Year(), anchor.Month(), anchor.Day()+days, 0, 0, 0, 0, loc)
+		return goals.StartOfDay(localDate(start, loc).AddDays(days), location(loc))
 	}
-	return anchor.Add(time.Duration(k) * period)
+	return anchorOf(start, loc).Add(time.Duration(k) * period)
 }

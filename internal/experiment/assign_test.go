@@ -225,3 +225,69 @@ func TestAlternateArmEdges(t *testing.T) {
 		}
 	}
 }
+
+// TestAlternateArmSkippedMidnight: in America/Santiago clocks jump from Saturday 5 September 2026
+// 24:00 (-04) to Sunday 01:00 (-03); Sunday begins at the transition, 04:00 UTC, as a TeamGoal
+// period's day does. The switch and NextSwitch agree on it, and NextSwitch is never in the past.
+func TestAlternateArmSkippedMidnight(t *testing.T) {
+	santiago, err := time.LoadLocation("America/Santiago")
+	if err != nil {
+		t.Skipf("no tzdata: %v", err)
+	}
+	start := time.Date(2026, 8, 31, 9, 0, 0, 0, santiago) // Monday; daily arms 0, 1, 0, 1, ...
+	transition := time.Date(2026, 9, 6, 4, 0, 0, 0, time.UTC)
+	cases := []struct {
+		t    time.Time
+		want int
+		next time.Time
+	}{
+		{transition.Add(-time.Hour), 1, transition}, // Saturday 23:00 -04 (day 5)
+		{transition.Add(-time.Second), 1, transition},
+		{transition, 0, time.Date(2026, 9, 7, 3, 0, 0, 0, time.UTC)}, // Sunday 01:00 -03 (day 6)
+	}
+	for _, tc := range cases {
+		if got := AlternateArm(tc.t, start, 24*time.Hour, santiago, 2); got != tc.want {
+			t.Errorf("%s: arm %d, want %d", tc.t, got, tc.want)
+		}
+		next := NextSwitch(tc.t, start, 24*time.Hour, santiago)
+		if !next.Equal(tc.next) || !next.After(tc.t) {
+			t.Errorf("%s: next switch %s, want %s (after t)", tc.t, next.UTC(), tc.next)
+		}
+	}
+	// Every NextSwitch over the fortnight is after t and the arm changes exactly there.
+	for tm := start; tm.Before(start.Add(14 * 24 * time.Hour)); tm = tm.Add(17 * time.Minute) {
+		next := NextSwitch(tm, start, 24*time.Hour, santiago)
+		if !next.After(tm) {
+			t.Fatalf("%s: next switch %s is not after it", tm, next)
+		}
+		before, at := AlternateArm(next.Add(-time.Nanosecond), start, 24*time.Hour, santiago, 2), AlternateArm(next, start, 24*time.Hour, santiago, 2)
+		if before == at {
+			t.Fatalf("%s: the arm does not change at the next switch %s", tm, next)
+		}
+	}
+}
+
+// TestNextSwitchSweep: across both Berlin DST changes of 2026, for daily, weekly and 12-hour
+// periods, NextSwitch is after t and the arm changes exactly there.
+func TestNextSwitchSweep(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Skipf("no tzdata: %v", err)
+	}
+	for _, start := range []time.Time{time.Date(2026, 3, 20, 10, 0, 0, 0, berlin), time.Date(2026, 10, 16, 10, 0, 0, 0, berlin)} {
+		for _, period := range []time.Duration{12 * time.Hour, 24 * time.Hour, 168 * time.Hour} {
+			for tm := start; tm.Before(start.Add(21 * 24 * time.Hour)); tm = tm.Add(23 * time.Minute) {
+				next := NextSwitch(tm, start, period, berlin)
+				if !next.After(tm) {
+					t.Fatalf("%s every %s: next switch %s is not after it", tm, period, next)
+				}
+				if AlternateArm(next.Add(-time.Nanosecond), start, period, berlin, 2) == AlternateArm(next, start, period, berlin, 2) {
+					t.Fatalf("%s every %s: the arm does not change at the next switch %s", tm, period, next)
+				}
+				if ps := PeriodStart(tm, start, period, berlin); ps.After(tm) && !tm.Before(anchorOf(start, berlin)) {
+					t.Fatalf("%s every %s: period start %s is after it", tm, period, ps)
+				}
+			}
+		}
+	}
+}
