@@ -1,12 +1,14 @@
--- Argo CD health check for the leadops kinds (Team, LeadPolicy, TeamGoal), kstatus semantics:
+-- Argo CD health check for the leadops kinds (Team, LeadPolicy, TeamGoal, LeadExperiment), kstatus semantics:
 --   Progressing  the controller has not yet reported on this generation of the spec
 --                (status.observedGeneration, or Ready's observedGeneration, is behind
 --                metadata.generation), or Ready is missing or Unknown;
 --   Degraded     Ready=False on the current generation: the object cannot be applied as written
---                (InvalidExpression, TeamNotFound, InvalidTimezone, InvalidSpec) - the message says why;
+--                (InvalidExpression, TeamNotFound, InvalidTimezone, InvalidSpec, PolicyNotFound,
+--                ScopeMismatch, Overlapping, ...) - the message says why;
 --   Healthy      Ready=True on the current generation.
 -- Business conditions never change health: a LeadPolicy with SLABreached=True, a Team with
--- OverCapacity=True, a LeadPolicy with DataQualityLow=True or a TeamGoal that is AtRisk is Healthy (its configuration works); alert on those
+-- OverCapacity=True, a LeadPolicy with DataQualityLow=True or CRMWriteBack=False, a TeamGoal that is AtRisk
+-- or a LeadExperiment's verdict is Healthy (its configuration works); alert on those
 -- with Prometheus instead. The message still names them so they show in the Argo CD UI.
 local hs = {}
 local generation = 0
@@ -29,6 +31,10 @@ if obj.status.conditions ~= nil then
       table.insert(notes, c.type)
     elseif c.type == "OnTrack" and c.reason ~= nil and c.reason ~= "OnTrack" then
       table.insert(notes, "goal " .. c.reason)
+    elseif c.type == "CRMWriteBack" and c.status == "False" then
+      table.insert(notes, "CRM write-back " .. (c.reason or "failing"))
+    elseif c.type == "Concluded" and c.reason ~= nil then
+      table.insert(notes, "experiment " .. c.reason)
     end
   end
 end

@@ -186,7 +186,7 @@ func TestArgoCDHealth(t *testing.T) {
 	}
 }
 
-// TestArgoCDConfigMapPatch: the argocd-cm patch carries health.lua verbatim for the three kinds under
+// TestArgoCDConfigMapPatch: the argocd-cm patch carries health.lua verbatim for the four kinds under
 // the keys Argo CD reads (resource.customizations.health.<group>_<kind>).
 func TestArgoCDConfigMapPatch(t *testing.T) {
 	root, script := readArgoScript(t)
@@ -200,7 +200,7 @@ func TestArgoCDConfigMapPatch(t *testing.T) {
 	if err := yaml.UnmarshalStrict(raw, &patch); err != nil {
 		t.Fatalf("argocd-cm-patch.yaml: %v", err)
 	}
-	for _, kind := range []string{"Team", "LeadPolicy", "TeamGoal"} {
+	for _, kind := range []string{"Team", "LeadPolicy", "TeamGoal", "LeadExperiment"} {
 		key := "resource.customizations.health.leadops.io_" + kind
 		if got, ok := patch.Data[key]; !ok {
 			t.Errorf("argocd-cm-patch.yaml lacks %s", key)
@@ -208,7 +208,7 @@ func TestArgoCDConfigMapPatch(t *testing.T) {
 			t.Errorf("%s differs from config/argocd/health.lua: copy the script in verbatim", key)
 		}
 	}
-	if len(patch.Data) != 3 {
-		t.Errorf("argocd-cm-patch.yaml has %d keys, want 3", len(patch.Data))
+	if len(patch.Data) != 4 {
+		t.Errorf("argocd-cm-patch.yaml has %d keys, want 4", len(patch.Data))
 	}
 }

@@ -702,14 +702,14 @@ func TestKubeStateMetricsOverlay(t *testing.T) {
 		}
 	}
 	sort.Strings(kinds)
-	if !slices.Equal(kinds, []string{"LeadPolicy", "Team", "TeamGoal"}) {
-		t.Errorf("KSM config covers %v, want Team, LeadPolicy, TeamGoal", kinds)
+	if !slices.Equal(kinds, []string{"LeadExperiment", "LeadPolicy", "Team", "TeamGoal"}) {
+		t.Errorf("KSM config covers %v, want Team, LeadPolicy, TeamGoal, LeadExperiment", kinds)
 	}
 	role := objs["ClusterRole"]["leadops-ksm-reader"]
 	if role == nil {
 		t.Fatalf("no ClusterRole leadops-ksm-reader")
 	}
-	for _, res := range []string{"teams", "leadpolicies", "teamgoals"} {
+	for _, res := range []string{"teams", "leadpolicies", "teamgoals", "leadexperiments"} {
 		for _, v := range []string{"list", "watch"} {
 			if !allows(typed[*rbacv1.ClusterRole](t, role).Rules, "leadops.io", res, v) {
 				t.Errorf("leadops-ksm-reader cannot %s %s", v, res)
