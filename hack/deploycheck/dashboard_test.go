@@ -14,7 +14,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 )
 
-// exportedMetrics are the metric families the manager exports (the contract of docs/alerting.md).
+// exportedMetrics are the metric families the manager exports (the contract of docs/alerting.md;
+// TestMetricsContract keeps it equal to the Go sources and to that page's table).
 var exportedMetrics = map[string]string{
 	"leadops_leads_routed_total":           "counter",
 	"leadops_routing_outcomes_total":       "counter",
@@ -33,7 +34,19 @@ var exportedMetrics = map[string]string{
 	"leadops_goal_at_risk":                 "gauge",
 	"leadops_team_utilization_ratio":       "gauge",
 	"leadops_team_over_capacity":           "gauge",
+	"leadops_lead_field_missing_ratio":     "gauge",
 	"leadops_store_up":                     "gauge",
+	"leadops_webhook_deliveries_total":     "counter",
+	// CRM write-back (internal/crm/writeback).
+	"leadops_crm_writeback_total":       "counter",
+	"leadops_crm_writeback_lag_seconds": "gauge",
+	"leadops_crm_api_requests_total":    "counter",
+	// Lead events out (internal/events).
+	"leadops_event_deliveries_total":           "counter",
+	"leadops_event_delivery_attempts_total":    "counter",
+	"leadops_event_subscription_lag_seconds":   "gauge",
+	"leadops_event_subscription_disabled":      "gauge",
+	"leadops_event_subscription_config_errors": "gauge",
 }
 
 // seriesName maps a series name in a query to its metric family, or "" when it is not exported.

@@ -601,7 +601,8 @@ func checkAlertGroups(t *testing.T, groups []any) {
 		}
 	}
 	for _, want := range []string{"LeadopsSLABreached", "LeadopsSLAAtRisk", "LeadopsGoalAtRisk", "LeadopsTeamOverCapacity",
-		"LeadopsControllerAbsent", "LeadopsStoreUnavailable"} {
+		"LeadopsControllerAbsent", "LeadopsStoreUnavailable", "LeadopsCRMWriteBackFailing", "LeadopsEventSubscriptionDisabled",
+		"LeadopsEventDeliveryLagging"} {
 		if !slices.Contains(alerts, want) {
 			t.Errorf("alert %s missing (have %v)", want, alerts)
 		}
