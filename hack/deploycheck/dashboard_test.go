@@ -37,6 +37,9 @@ var exportedMetrics = map[string]string{
 	"leadops_lead_field_missing_ratio":     "gauge",
 	"leadops_store_up":                     "gauge",
 	"leadops_webhook_deliveries_total":     "counter",
+	// LeadExperiment evaluation (controllers).
+	"leadops_experiment_arm_leads": "gauge",
+	"leadops_experiment_arm_value": "gauge",
 	// CRM write-back (internal/crm/writeback).
 	"leadops_crm_writeback_total":       "counter",
 	"leadops_crm_writeback_lag_seconds": "gauge",
