@@ -17,6 +17,7 @@ import (
 
 	"github.com/leadops/leadops/internal/clock"
 	"github.com/leadops/leadops/internal/lead"
+	"github.com/leadops/leadops/internal/retry"
 	"github.com/leadops/leadops/internal/store"
 )
 
@@ -165,7 +166,7 @@ func (d *Deliverer) Run(ctx context.Context) error {
 			<-ctx.Done()
 			return nil
 		}
-		wait := Backoff(attempt, d.o.BaseBackoff, d.o.MaxBackoff, d.o.Jitter())
+		wait := retry.Backoff(attempt, d.o.BaseBackoff, d.o.MaxBackoff, d.o.Jitter())
 		d.log.Error(err, "event delivery interrupted; retrying", "wait", wait.String())
 		if d.o.Sleep(ctx, wait) != nil {
 			return nil
@@ -341,7 +342,7 @@ func (d *Deliverer) deliver(ctx context.Context, ev store.AuditEvent) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		wait := Backoff(attempt, d.o.BaseBackoff, d.o.MaxBackoff, d.o.Jitter())
+		wait := retry.Backoff(attempt, d.o.BaseBackoff, d.o.MaxBackoff, d.o.Jitter())
 		if retryAfter >= 0 {
 			wait = min(retryAfter, d.o.MaxRetryAfter)
 		}
@@ -422,7 +423,7 @@ func (d *Deliverer) attempt(ctx context.Context, id string, body []byte, header 
 	out = Classify(resp.StatusCode)
 	retryAfter = -1
 	if out == OutcomeRateLimited || out == OutcomeServerError {
-		if w, ok := RetryAfter(resp.Header.Get("Retry-After"), d.o.Clock.Now()); ok {
+		if w, ok := retry.RetryAfter(resp.Header.Get("Retry-After"), d.o.Clock.Now()); ok {
 			retryAfter = w
 		}
 	}

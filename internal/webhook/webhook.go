@@ -25,11 +25,9 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"math"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -37,6 +35,8 @@ import (
 
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/leadops/leadops/internal/retry"
 )
 
 // EventType is the "type" of every breach notice.
@@ -318,7 +318,6 @@ func (n *Notifier) deliver(ctx context.Context, it item) {
 	}
 	log := n.o.Log.WithValues("host", it.u.Host, "policy", it.b.Policy, "leadId", it.b.LeadID, "sla", it.b.SLA)
 	start := n.o.Now()
-	backoff := n.o.BaseBackoff
 	for attempt := 1; ; attempt++ {
 		res := n.attempt(ctx, it, body)
 		if res.ok {
@@ -334,11 +333,10 @@ func (n *Notifier) deliver(ctx context.Context, it item) {
 			log.Info("webhook refused the breach notice; not retrying", "attempt", attempt, "problem", res.problem)
 			return
 		}
-		wait := time.Duration(float64(backoff) * (0.5 + 0.5*n.o.Jitter()))
+		wait := retry.Backoff(attempt, n.o.BaseBackoff, n.o.MaxBackoff, 0.5+0.5*n.o.Jitter())
 		if res.retryAfter >= 0 {
 			wait = res.retryAfter
 		}
-		backoff = min(backoff*2, n.o.MaxBackoff)
 		if attempt >= n.o.MaxAttempts || n.o.Now().Add(wait).Sub(start) > n.o.MaxElapsed {
 			n.o.Deliveries.WithLabelValues(ResultFailed).Inc()
 			log.Info("giving up on a breach notice", "attempts", attempt, "problem", res.problem)
@@ -389,23 +387,10 @@ func (n *Notifier) attempt(ctx context.Context, it item, body []byte) result {
 	}
 }
 
-// retryAfter parses a Retry-After header: delay-seconds or an HTTP date; -1 when absent or unusable.
+// retryAfter parses a Retry-After header (retry.RetryAfter); -1 when absent or unusable.
 func (n *Notifier) retryAfter(v string) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return -1
-	}
-	if s, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if s < 0 {
-			return -1
-		}
-		if s > math.MaxInt64/int64(time.Second) {
-			return time.Duration(math.MaxInt64)
-		}
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(t.Sub(n.o.Now()), 0)
+	if d, ok := retry.RetryAfter(v, n.o.Now()); ok {
+		return d
 	}
 	return -1
 }

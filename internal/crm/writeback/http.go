@@ -14,6 +14,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/leadops/leadops/internal/clock"
+	"github.com/leadops/leadops/internal/retry"
 )
 
 // maxBody bounds what is read of a CRM's response: a batch answer of 200 records is far smaller.
@@ -117,37 +118,16 @@ func (a *api) do(ctx context.Context, newReq func(context.Context) (*http.Reques
 // backoffFor is the wait before retry n (1-based): exponential, capped, with jitter in [d/2, d] so
 // that replicas and connections do not retry in step.
 func (a *api) backoffFor(n int) time.Duration {
-	d := a.backoff
-	for i := 1; i < n && d < a.maxBackoff; i++ {
-		d *= 2
-	}
-	d = min(d, a.maxBackoff)
-	if d <= 0 {
-		return 0
-	}
-	return d/2 + rand.N(d/2+1)
+	return retry.Backoff(n, a.backoff, a.maxBackoff, 0.5+0.5*rand.Float64())
 }
 
 // maxRetryAfter caps a Retry-After so a bogus header cannot park a connection for days.
 const maxRetryAfter = 10 * time.Minute
 
-// retryAfter reads a Retry-After header: delay-seconds or an HTTP date.
+// retryAfter reads a Retry-After header (retry.RetryAfter), capped at maxRetryAfter.
 func retryAfter(h string, now time.Time) (time.Duration, bool) {
-	if h == "" {
-		return 0, false
-	}
-	var d time.Duration
-	if s, err := strconv.Atoi(h); err == nil {
-		if s < 0 {
-			return 0, false
-		}
-		d = time.Duration(s) * time.Second
-	} else if t, err := http.ParseTime(h); err == nil {
-		d = max(t.Sub(now), 0)
-	} else {
-		return 0, false
-	}
-	return min(d, maxRetryAfter), true
+	d, ok := retry.RetryAfter(h, now)
+	return min(d, maxRetryAfter), ok
 }
 
 // sleepCtx waits d or until ctx ends.

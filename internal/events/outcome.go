@@ -1,51 +1,6 @@
 package events
 
-import (
-	"math"
-	"net/http"
-	"strconv"
-	"strings"
-	"time"
-)
-
-// Backoff is the wait before retry number attempt (1 for the first retry): exponential with full
-// jitter, a uniformly random share (jitter in [0, 1)) of min(maxWait, base·2^(attempt-1)). Full jitter
-// spreads the retries of many deliverers failing together (one receiver down) instead of having them
-// come back in step.
-func Backoff(attempt int, base, maxWait time.Duration, jitter float64) time.Duration {
-	if attempt < 1 {
-		attempt = 1
-	}
-	ceil := maxWait
-	if exp := attempt - 1; exp < 62 {
-		if d := float64(base) * math.Pow(2, float64(exp)); d < float64(maxWait) {
-			ceil = time.Duration(d)
-		}
-	}
-	return time.Duration(float64(ceil) * jitter)
-}
-
-// RetryAfter reads a Retry-After header (delay-seconds or an HTTP date, RFC 9110 §10.2.3) as a wait
-// from now; ok is false when the header is absent or unusable.
-func RetryAfter(v string, now time.Time) (time.Duration, bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, false
-	}
-	if s, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if s < 0 {
-			return 0, false
-		}
-		if s > math.MaxInt64/int64(time.Second) {
-			return time.Duration(math.MaxInt64), true
-		}
-		return time.Duration(s) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(t.Sub(now), 0), true
-	}
-	return 0, false
-}
+import "net/http"
 
 // Outcome classifies one delivery attempt; its value is the attempts metric's result label.
 type Outcome string

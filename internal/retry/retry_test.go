@@ -1,4 +1,4 @@
-package events
+package retry
 
 import (
 	"net/http"
@@ -19,6 +19,8 @@ func TestBackoff(t *testing.T) {
 		{10, 1, time.Minute}, // capped
 		{1000, 0.5, 30 * time.Second},
 		{0, 0.5, 500 * time.Millisecond},
+		{3, 1.5, 4 * time.Second}, // a jitter above 1 is 1
+		{3, -1, 0},
 	} {
 		got := Backoff(tc.attempt, time.Second, time.Minute, tc.jitter)
 		if got.Round(time.Millisecond) != tc.want.Round(time.Millisecond) {
@@ -39,24 +41,14 @@ func TestRetryAfter(t *testing.T) {
 		{" 0 ", 0, true},
 		{"-1", 0, false},
 		{"soon", 0, false},
+		{"99999999999999999999", 0, false}, // overflows int64: unusable
+		{"9223372036854775807", time.Duration(1<<63 - 1), true},
 		{now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second, true},
 		{now.Add(-time.Hour).Format(http.TimeFormat), 0, true},
 	} {
 		got, ok := RetryAfter(tc.in, now)
 		if got != tc.want || ok != tc.ok {
 			t.Errorf("RetryAfter(%q) = %v, %v; want %v, %v", tc.in, got, ok, tc.want, tc.ok)
-		}
-	}
-}
-
-func TestClassify(t *testing.T) {
-	for status, want := range map[int]Outcome{
-		200: OutcomeDelivered, 204: OutcomeDelivered, 410: OutcomeGone, 429: OutcomeRateLimited,
-		500: OutcomeServerError, 503: OutcomeServerError, 400: OutcomeClientError, 404: OutcomeClientError,
-		301: OutcomeClientError,
-	} {
-		if got := Classify(status); got != want {
-			t.Errorf("Classify(%d) = %s, want %s", status, got, want)
 		}
 	}
 }
