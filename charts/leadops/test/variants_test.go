@@ -266,6 +266,8 @@ func TestVariantsRender(t *testing.T) {
 				map[string]any{"name": "webhook-signing", "secretName": "leadops-webhooks", "mountPath": "/etc/leadops/webhooks",
 					"items": []any{map[string]any{"key": "slack", "path": "slack.secret"}}},
 			},
+			"eventSubscriptions": map[string]any{"subscriptions": []any{map[string]any{
+				"name": "warehouse", "urlFile": "/etc/leadops/webhooks/warehouse.url"}}},
 			"extraArgs": []any{"--duplicate-attribute=crmContactId"},
 			"extraEnv":  []any{map[string]any{"name": "TZ", "value": "UTC"}},
 		})
@@ -277,6 +279,13 @@ func TestVariantsRender(t *testing.T) {
 		}
 		if !slices.Contains(c.Args, "--crm-config=/etc/leadops/crm-config/crm.yaml") || mountPath(c, "crm-config") != "/etc/leadops/crm-config" {
 			t.Errorf("the CRM config is not passed and mounted: %v", c.Args)
+		}
+		ev := find(t, objs, "ConfigMap", "leadops-event-subscriptions")
+		if data, _, _ := unstructured.NestedString(ev.Object, "data", "subscriptions.yaml"); !strings.Contains(data, "urlFile: /etc/leadops/webhooks/warehouse.url") {
+			t.Errorf("subscriptions.yaml:\n%s", data)
+		}
+		if !slices.Contains(c.Args, "--event-subscriptions=/etc/leadops/event-subscriptions/subscriptions.yaml") || mountPath(c, "event-subscriptions") != "/etc/leadops/event-subscriptions" {
+			t.Errorf("the event subscriptions are not passed and mounted: %v", c.Args)
 		}
 		if v := volume(dep, "hubspot"); v == nil || v.Secret.SecretName != "leadops-hubspot" || mountPath(c, "hubspot") != "/etc/leadops/crm/hubspot" {
 			t.Errorf("hubspot credentials not mounted: %+v", v)
