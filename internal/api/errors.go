@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/leadops/leadops/internal/fielderr"
 	"github.com/leadops/leadops/internal/store"
@@ -16,6 +18,8 @@ type apiError struct {
 	status int
 	msg    string
 	fields fielderr.List
+	// retryAfter, when positive, is sent as the Retry-After header (whole seconds).
+	retryAfter time.Duration
 }
 
 func (e *apiError) Error() string { return e.msg }
@@ -35,6 +39,9 @@ func invalid(errs fielderr.List) *apiError {
 }
 
 func writeError(w http.ResponseWriter, e *apiError) {
+	if e.retryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int((e.retryAfter+time.Second-1)/time.Second)))
+	}
 	writeJSON(w, e.status, ErrorBody{Error: e.msg, Fields: e.fields})
 }
 
@@ -46,6 +53,25 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(v)
+}
+
+// Retry-After delays of a 503 from a store outage: a database restart or failover takes seconds, so
+// clients come back soon; a full disk needs an operator, so they back off for longer.
+const (
+	retryAfterUnreachable = 1 * time.Second
+	retryAfterStorage     = 30 * time.Second
+)
+
+// storeUnavailable is the 503 for a store outage: always a 503 (never a 500, never a 507) so every
+// HTTP client's retry logic treats it as transient, with Retry-After and a message that says what
+// is wrong without any of the request's data. A 507 Insufficient Storage was considered for a full
+// disk and rejected: it is a WebDAV status most client libraries do not retry.
+func storeUnavailable(o store.Outage) *apiError {
+	after := retryAfterUnreachable
+	if o == store.OutOfSpace || o == store.ReadOnlyStorage {
+		after = retryAfterStorage
+	}
+	return &apiError{status: http.StatusServiceUnavailable, msg: o.String(), retryAfter: after}
 }
 
 // handle adapts a handler that returns an error: store errors become the matching status, anything
@@ -81,6 +107,11 @@ func (s *Server) handle(f func(http.ResponseWriter, *http.Request) error) http.H
 		case errors.Is(err, store.ErrBadCursor):
 			ae = badRequest("the cursor is not valid; start again without one",
 				fielderr.Error{Path: "cursor", Message: "is not a cursor returned by this API"})
+		case store.Unavailable(err):
+			ae = storeUnavailable(store.Classify(err))
+			// Every request fails alike during an outage: the readiness check and the store's
+			// metrics say so once; per-request lines only at verbosity 1.
+			s.log.V(1).Info("request refused: the lead store is unavailable", "route", r.Pattern, "error", err.Error())
 		default:
 			// Store errors describe queries and constraints, not row values, so they are safe to log.
 			s.log.Error(err, "request failed", "route", r.Pattern)

@@ -9,7 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/leadops/leadops/internal/store"
@@ -40,6 +42,7 @@ func Open(ctx context.Context, dsn string, opts store.Options) (*Store, error) {
 		// pgx errors can echo the DSN, password included: keep only the fact.
 		return nil, errors.New("open postgres store: malformed DSN")
 	}
+	boundWaits(cfg)
 	if opts.ReadOnly {
 		return openReadOnly(ctx, cfg, opts)
 	}
@@ -63,6 +66,24 @@ func Open(ctx context.Context, dsn string, opts store.Options) (*Store, error) {
 	return s, nil
 }
 
+// defaultConnectTimeout bounds a connection attempt when the DSN sets no connect_timeout: without
+// it, a server that vanished from the network (no RST, packets dropped) holds a request, the router
+// and the LISTEN reconnect loop for the kernel's TCP timeout (minutes), instead of failing fast
+// with an error the API turns into a 503.
+const defaultConnectTimeout = 5 * time.Second
+
+// boundWaits applies the timeouts the DSN left unset.
+func boundWaits(cfg *pgxpool.Config) {
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = defaultConnectTimeout
+	}
+	// A pooled connection the server dropped (restart, failover) is found by the health check
+	// instead of by the next request's query.
+	if cfg.HealthCheckPeriod > 5*time.Second {
+		cfg.HealthCheckPeriod = 5 * time.Second
+	}
+}
+
 // Ping checks that the database is reachable and migrated.
 func (s *Store) Ping(ctx context.Context) error {
 	if _, err := s.pool.Exec(ctx, `SELECT 1 FROM leads LIMIT 1`); err != nil {
@@ -80,4 +101,15 @@ func (s *Store) Close() error {
 		s.pool.Close()
 	})
 	return nil
+}
+
+func init() { store.RegisterOutageClassifier(classifyOutage) }
+
+// classifyOutage recognizes the server's shutdown, connection and resource errors as outages.
+func classifyOutage(err error) store.Outage {
+	var e *pgconn.PgError
+	if errors.As(err, &e) {
+		return store.ClassifySQLState(e.Code)
+	}
+	return store.NoOutage
 }

@@ -17,7 +17,7 @@ import (
 	"strings"
 	"sync"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+	sqlitedrv "modernc.org/sqlite" // also registers the "sqlite" database/sql driver
 
 	"github.com/leadops/leadops/internal/store"
 	"github.com/leadops/leadops/internal/store/internal/changefeed"
@@ -121,4 +121,15 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+func init() { store.RegisterOutageClassifier(classifyOutage) }
+
+// classifyOutage recognizes SQLite's full, read-only, I/O and busy results as outages.
+func classifyOutage(err error) store.Outage {
+	var e *sqlitedrv.Error
+	if errors.As(err, &e) {
+		return store.ClassifySQLiteCode(e.Code())
+	}
+	return store.NoOutage
 }
