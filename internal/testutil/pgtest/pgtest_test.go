@@ -98,3 +98,31 @@ func TestMissingBinariesSayHowToFix(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestHaltResume: a halted server refuses connections, and resumes on the same port with its data.
+func TestHaltResume(t *testing.T) {
+	s := StartDedicated(t)
+	dsn := s.NewDatabase(t)
+	ctx := context.Background()
+	if err := execSQL(ctx, dsn, `CREATE TABLE kept (v int); INSERT INTO kept VALUES (42)`); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Halt(); err != nil {
+		t.Fatal(err)
+	}
+	if err := execSQL(ctx, dsn, `SELECT 1`); err == nil {
+		t.Fatal("a halted server accepted a connection")
+	}
+	if err := s.Resume(ctx); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatalf("after Resume, the same DSN: %v", err)
+	}
+	defer conn.Close(ctx)
+	var v int
+	if err := conn.QueryRow(ctx, `SELECT v FROM kept`).Scan(&v); err != nil || v != 42 {
+		t.Fatalf("after Resume: %v %v, want the committed row 42", v, err)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"syscall"
+	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -30,6 +31,8 @@ type Server struct {
 	Port int
 	cmd  *exec.Cmd
 	done chan struct{}
+	bin  string
+	cred *syscall.Credential
 }
 
 // Start initializes a cluster in a new temp dir and starts postgres on a free 127.0.0.1 port. As
@@ -50,7 +53,7 @@ func Start(ctx context.Context) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Dir: dir}
+	s := &Server{Dir: dir, bin: bin, cred: cred}
 	if err := s.init(ctx, bin, cred); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -89,8 +92,12 @@ func (s *Server) start(ctx context.Context, bin string, cred *syscall.Credential
 	if err != nil {
 		return err
 	}
+	return s.startOn(ctx, bin, cred, port)
+}
+
+func (s *Server) startOn(ctx context.Context, bin string, cred *syscall.Credential, port int) error {
 	logPath := filepath.Join(s.Dir, "postgres.log")
-	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
 	}
@@ -162,6 +169,63 @@ func (s *Server) kill() error {
 		<-s.done
 		return errors.New("postgres did not stop within 30s; killed")
 	}
+}
+
+// Halt shuts the server down as an operator's restart or a failover does: a fast shutdown
+// (SIGINT: open sessions are ended with 57P01, committed data is kept), then waits for the
+// postmaster to exit, bounded. The data dir and port are kept for Resume.
+func (s *Server) Halt() error {
+	if s.cmd == nil {
+		return errors.New("pgtest: the server is not running")
+	}
+	_ = s.cmd.Process.Signal(syscall.SIGINT)
+	select {
+	case <-s.done:
+		s.cmd = nil
+		return nil
+	case <-time.After(30 * time.Second):
+		return errors.New("pgtest: postgres did not finish a fast shutdown within 30s")
+	}
+}
+
+// Resume starts a halted server again on the same data dir and port, so DSNs handed out before
+// stay valid, and returns once it accepts connections.
+func (s *Server) Resume(ctx context.Context) error {
+	if s.cmd != nil {
+		return errors.New("pgtest: the server is already running")
+	}
+	return s.startOn(ctx, s.bin, s.cred, s.Port)
+}
+
+// StartDedicated starts a server of the test's own (not the shared one), for tests that stop and
+// restart it; it is stopped and removed at cleanup.
+func StartDedicated(t testing.TB) *Server {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	s, err := Start(ctx)
+	if err != nil {
+		t.Fatalf("pgtest: starting a dedicated server: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := s.Stop(); err != nil {
+			t.Errorf("pgtest: %v", err)
+		}
+	})
+	return s
+}
+
+// NewDatabase creates an empty database on this server and returns its DSN (the server and the
+// database go away together at Stop).
+func (s *Server) NewDatabase(t testing.TB) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	name := "leadops_test_" + randomHex(6)
+	if err := execSQL(ctx, s.DSN("postgres"), `CREATE DATABASE `+pgx.Identifier{name}.Sanitize()); err != nil {
+		t.Fatalf("pgtest: create database: %v", err)
+	}
+	return s.DSN(name)
 }
 
 // debianBinGlob is where Debian and Ubuntu packages install the server (a var for the test).
