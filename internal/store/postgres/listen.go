@@ -37,6 +37,11 @@ func (s *Store) Subscribe(ctx context.Context) (<-chan store.Change, error) {
 // flight at the drop (a batch takes at most store.MaxBatchSize numbers); duplicates are allowed.
 const replaySlack = 20000
 
+// maxListenBackoff caps the wait between reconnect attempts: a refused connection costs nothing,
+// and every second the listener stays away after the server's return is a second the router only
+// hears of new leads through its own retries (TestListenerSurvivesServerRestart measures it).
+const maxListenBackoff = 2 * time.Second
+
 // listener holds one dedicated connection in LISTEN, outside the pool (a pooled connection would
 // be handed to other queries), and reconnects after a drop, replaying what it may have missed.
 type listener struct {
@@ -92,7 +97,7 @@ func (l *listener) run(ctx context.Context) {
 			return
 		case <-time.After(backoff):
 		}
-		backoff = min(2*backoff, 5*time.Second)
+		backoff = min(2*backoff, maxListenBackoff)
 	}
 }
 
