@@ -140,7 +140,7 @@ func (o Outage) String() string {
 	case OutOfSpace:
 		return "the lead store is out of disk space and accepts no writes until an operator frees space; nothing was written, retry later"
 	case ReadOnlyStorage:
-		return "the lead store cannot write to its storage (read-only file or mount, or an I/O error); nothing was written, retry later"
+		return "the lead store cannot write to its storage (disk full, file-size limit, read-only file or mount, or an I/O error); nothing was written, retry later"
 	}
 	return "no outage"
 }
