@@ -64,6 +64,19 @@ func (s *streamStats) snapshotAccepted() int {
 	return s.accepted
 }
 
+// faultLeads are the leads prefix-<from> … prefix-<to-1>, every tenth below the qualification gate.
+func faultLeads(prefix string, from, to int) []store.LeadInput {
+	var out []store.LeadInput
+	for i := from; i < to; i++ {
+		score := int64(50)
+		if i%10 == 0 {
+			score = 5
+		}
+		out = append(out, store.LeadInput{ExternalID: fmt.Sprintf("%s-%05d", prefix, i), Score: score})
+	}
+	return out
+}
+
 // streamLeads posts n leads named prefix-00000… in batches of batch, one batch every pace, and
 // retries a 503 after its Retry-After, as a well-behaved client does (the upsert is idempotent by
 // external id, so a retry after an ambiguous failure cannot create a second lead). Every tenth lead
@@ -74,14 +87,7 @@ func streamLeads(ctx context.Context, baseURL, token, prefix string, n, batch in
 	tick := time.NewTicker(pace)
 	defer tick.Stop()
 	for start := 0; start < n; start += batch {
-		var req api.BatchRequest
-		for i := start; i < min(start+batch, n); i++ {
-			score := int64(50)
-			if i%10 == 0 {
-				score = 5
-			}
-			req.Leads = append(req.Leads, store.LeadInput{ExternalID: fmt.Sprintf("%s-%05d", prefix, i), Score: score})
-		}
+		req := api.BatchRequest{Leads: faultLeads(prefix, start, min(start+batch, n))}
 		body, _ := json.Marshal(req)
 		for {
 			if ctx.Err() != nil {
