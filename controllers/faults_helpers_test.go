@@ -55,13 +55,20 @@ type streamStats struct {
 	firstErrAt  time.Time      // first 503
 	lastErrAt   time.Time      // last 503
 	doneAt      time.Time      // last batch acknowledged
+	acks        []time.Time    // when each batch was acknowledged
 	retried     map[int]int    // retries per batch index
 }
 
-func (s *streamStats) snapshotAccepted() int {
+// firstAckAfter is when the first batch after t was acknowledged (zero when none was).
+func (s *streamStats) firstAckAfter(t time.Time) time.Time {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.accepted
+	for _, a := range s.acks {
+		if a.After(t) {
+			return a
+		}
+	}
+	return time.Time{}
 }
 
 // faultLeads are the leads prefix-<from> … prefix-<to-1>, every tenth below the qualification gate.
@@ -112,6 +119,7 @@ func streamLeads(ctx context.Context, baseURL, token, prefix string, n, batch in
 			if resp.StatusCode == http.StatusOK || resp.StatusCode == http.StatusCreated {
 				st.accepted += len(req.Leads)
 				st.doneAt = time.Now()
+				st.acks = append(st.acks, st.doneAt)
 				st.mu.Unlock()
 				break
 			}

@@ -178,8 +178,8 @@ func TestFaultPostgresOutageMidStream(t *testing.T) {
 		stats.accepted, stats.statuses, stats.retryAfters, stats.maxLatency.Round(time.Millisecond), msgs)
 	t.Logf("outage %v with %d of %d routed; readiness false %v after the stop, true %v after the return",
 		back.Sub(down).Round(time.Millisecond), routedAtStop, n-n/10, readyFalse.Sub(down).Round(time.Millisecond), max(readyTrue.Sub(back), 0).Round(time.Millisecond))
-	t.Logf("recovery: first breach recorded %v after the return, first routed lead %v after, stream acknowledged %v after, queue drained %v after; %d breaches that fell due during the outage recorded once with their deadline",
-		breachSeen.Load().Sub(back).Round(time.Millisecond), firstRouted.Sub(back).Round(time.Millisecond), stats.doneAt.Sub(back).Round(time.Millisecond), drainedAt.Sub(back).Round(time.Millisecond), breached)
+	t.Logf("recovery: first write accepted %v after the return, first breach recorded %v after, first routed lead %v after, stream acknowledged %v after, queue drained %v after; %d breaches that fell due during the outage recorded once with their deadline",
+		stats.firstAckAfter(back).Sub(back).Round(time.Millisecond), breachSeen.Load().Sub(back).Round(time.Millisecond), firstRouted.Sub(back).Round(time.Millisecond), stats.doneAt.Sub(back).Round(time.Millisecond), drainedAt.Sub(back).Round(time.Millisecond), breached)
 	if d := firstRouted.Sub(back); d > 10*time.Second {
 		t.Fatalf("routing resumed %v after the store's return; want within 10s", d)
 	}

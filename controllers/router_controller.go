@@ -75,7 +75,7 @@ type RouterReconciler struct {
 func (r *RouterReconciler) Reconcile(ctx context.Context, _ ctrl.Request) (ctrl.Result, error) {
 	in, specs, err := r.input(ctx)
 	if err != nil {
-		return ctrl.Result{}, err
+		return retryOnOutage(ctx, ctrl.Result{}, err)
 	}
 	report, err := r.engine.Run(ctx, in)
 	if report != nil {
@@ -85,7 +85,7 @@ func (r *RouterReconciler) Reconcile(ctx context.Context, _ ctrl.Request) (ctrl.
 			wake(r.Wake)
 		}
 	}
-	return ctrl.Result{}, err
+	return retryOnOutage(ctx, ctrl.Result{}, err)
 }
 
 // input lists the LeadPolicies and Teams and compiles them (policies cached per generation) into the

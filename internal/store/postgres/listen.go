@@ -40,7 +40,7 @@ const replaySlack = 20000
 // maxListenBackoff caps the wait between reconnect attempts: a refused connection costs nothing,
 // and every second the listener stays away after the server's return is a second the router only
 // hears of new leads through its own retries (TestListenerSurvivesServerRestart measures it).
-const maxListenBackoff = 2 * time.Second
+const maxListenBackoff = time.Second
 
 // listener holds one dedicated connection in LISTEN, outside the pool (a pooled connection would
 // be handed to other queries), and reconnects after a drop, replaying what it may have missed.
