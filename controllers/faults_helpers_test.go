@@ -56,7 +56,6 @@ type streamStats struct {
 	lastErrAt   time.Time      // last 503
 	doneAt      time.Time      // last batch acknowledged
 	acks        []time.Time    // when each batch was acknowledged
-	retried     map[int]int    // retries per batch index
 }
 
 // firstAckAfter is when the first batch after t was acknowledged (zero when none was).
@@ -89,7 +88,7 @@ func faultLeads(prefix string, from, to int) []store.LeadInput {
 // external id, so a retry after an ambiguous failure cannot create a second lead). Every tenth lead
 // is below the qualification gate. It returns when every lead is acknowledged or ctx ends.
 func streamLeads(ctx context.Context, baseURL, token, prefix string, n, batch int, pace time.Duration) *streamStats {
-	st := &streamStats{statuses: map[int]int{}, retryAfters: map[string]int{}, messages: map[string]int{}, retried: map[int]int{}}
+	st := &streamStats{statuses: map[int]int{}, retryAfters: map[string]int{}, messages: map[string]int{}}
 	hc := &http.Client{Timeout: 30 * time.Second}
 	tick := time.NewTicker(pace)
 	defer tick.Stop()
@@ -134,7 +133,6 @@ func streamLeads(ctx context.Context, baseURL, token, prefix string, n, batch in
 			_ = json.Unmarshal(raw, &eb)
 			st.messages[eb.Error]++
 			st.retryAfters[ra]++
-			st.retried[start/batch]++
 			if st.firstErrAt.IsZero() {
 				st.firstErrAt = time.Now()
 			}

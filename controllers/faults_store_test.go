@@ -51,10 +51,8 @@ func TestFaultPostgresOutageMidStream(t *testing.T) {
 	eventuallyCondition(t, e.policy("bulk"), leadopsv1.ConditionReady, "True", leadopsv1.ReasonReconciled)
 	c := e.apiClient()
 
-	// The manager's readiness endpoint with main.go's "store" check.
-	ready := httptest.NewServer(&healthz.Handler{Checks: map[string]healthz.Checker{
-		"store": func(r *http.Request) error { return st.Ping(r.Context()) },
-	}})
+	// The manager's readiness endpoint with its "store" check.
+	ready := httptest.NewServer(&healthz.Handler{Checks: map[string]healthz.Checker{"store": StoreReadyCheck(st)}})
 	defer ready.Close()
 	readyz := &transitions{}
 	probeCtx, stopProbes := context.WithCancel(ctx)
@@ -176,6 +174,7 @@ func TestFaultPostgresOutageMidStream(t *testing.T) {
 	sort.Strings(msgs)
 	t.Logf("stream: %d leads, statuses %v, Retry-After %v, slowest request %v, 503 messages %q",
 		stats.accepted, stats.statuses, stats.retryAfters, stats.maxLatency.Round(time.Millisecond), msgs)
+	t.Logf("the client saw 503s for %v (first to last), %d retries in all", stats.lastErrAt.Sub(stats.firstErrAt).Round(time.Millisecond), stats.statuses[http.StatusServiceUnavailable])
 	t.Logf("outage %v with %d of %d routed; readiness false %v after the stop, true %v after the return",
 		back.Sub(down).Round(time.Millisecond), routedAtStop, n-n/10, readyFalse.Sub(down).Round(time.Millisecond), max(readyTrue.Sub(back), 0).Round(time.Millisecond))
 	t.Logf("recovery: first write accepted %v after the return, first breach recorded %v after, first routed lead %v after, stream acknowledged %v after, queue drained %v after; %d breaches that fell due during the outage recorded once with their deadline",
