@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"context"
+	"net"
+	"sync"
 	"testing"
 	"time"
 
@@ -82,4 +84,48 @@ func TestListenerSurvivesServerRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	expectChange(t, ch, after.ID)
+}
+
+// TestSilentServerFailsFast: a server that accepts connections but never answers (a half-dead host,
+// a blackholed route) fails a connection attempt after the default connect timeout, with an error
+// Classify calls an outage, instead of holding the caller for the kernel's TCP timeout.
+func TestSilentServerFailsFast(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var held []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			held = append(held, c) // never answered
+			mu.Unlock()
+		}
+	}()
+	defer func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range held {
+			c.Close()
+		}
+	}()
+	began := time.Now()
+	_, err = Open(context.Background(), "postgres://leadops@"+ln.Addr().String()+"/leadops?sslmode=disable", store.Options{})
+	took := time.Since(began)
+	if err == nil {
+		t.Fatal("opened a store on a server that never answers")
+	}
+	if took > defaultConnectTimeout+3*time.Second {
+		t.Fatalf("gave up after %v; want about the %v connect timeout", took, defaultConnectTimeout)
+	}
+	if o := store.Classify(err); o != store.Unreachable {
+		t.Fatalf("%v classified %v; want Unreachable", err, o)
+	}
+	t.Logf("a silent server fails the connection after %v", took.Round(time.Millisecond))
 }
