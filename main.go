@@ -5,7 +5,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"net/http"
 	"os"
 	"time"
 
@@ -131,7 +130,7 @@ func run(ctx context.Context, cfg config) error {
 		return fmt.Errorf("adding health check: %w", err)
 	}
 	// Ready only while the store answers: a replica that cannot reach it must not get API traffic.
-	if err := mgr.AddReadyzCheck("store", func(r *http.Request) error { return st.Ping(r.Context()) }); err != nil {
+	if err := mgr.AddReadyzCheck("store", controllers.StoreReadyCheck(st)); err != nil {
 		return fmt.Errorf("adding readiness check: %w", err)
 	}
 	log.Info("starting manager", "store", storeKind(cfg.storeDSN), "api", cfg.apiAddr)
