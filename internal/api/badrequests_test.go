@@ -59,7 +59,7 @@ func TestBadRequestsChangeNothing(t *testing.T) {
 			{"empty body", "POST", "/v1/leads", json, bearer, ``, 400, "request body is empty", ""},
 			{"unknown field", "POST", "/v1/leads", json, bearer, `{"externalId":"X1","fax":"123"}`, 400, "is not a known field", "fax"},
 			{"named token line as the token", "POST", "/v1/leads", json, "Bearer hubspot:" + tokenHubspot, `{"externalId":"X1"}`, 401, "send only the TOKEN after the colon", ""},
-			{"401 says what the server expects", "POST", "/v1/leads", json, "Bearer nope", `{"externalId":"X1"}`, 401, "one of the tokens in the server's --api-token-file (each line of that file is TOKEN or NAME:TOKEN", ""},
+			{"401 says what the server expects", "POST", "/v1/leads", json, "Bearer nope", `{"externalId":"X1"}`, 401, "one of the tokens in the server's --api-token-file (each line of that file is NAME:TOKEN or TOKEN", ""},
 			{"401 without a header says so", "GET", "/v1/leads", "", "", "", 401, "no Authorization header", ""},
 			{"wrong type", "POST", "/v1/leads", json, bearer, `{"externalId":"X1","score":"high"}`, 422, "score: must be a whole number, not a string", "score"},
 			{"wrong type, a fraction", "POST", "/v1/leads", json, bearer, `{"externalId":"X1","employees":2.5}`, 422, "must be a whole number", "employees"},

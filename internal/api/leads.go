@@ -130,6 +130,9 @@ func (s *Server) recordActivity(w http.ResponseWriter, r *http.Request) error {
 	if errs := validate.Activity("", a); len(errs) > 0 {
 		return invalid(errs)
 	}
+	if err := s.mayActOn(r, id); err != nil {
+		return err
+	}
 	l, err := s.store.Apply(r.Context(), id, a)
 	if errors.Is(err, store.ErrNotFound) {
 		return &apiError{status: http.StatusNotFound, msg: fmt.Sprintf("no lead with id %q", id)}

@@ -30,8 +30,15 @@ const (
 type Options struct {
 	// Addr is the listen address used by Start, e.g. ":8082" or "127.0.0.1:0".
 	Addr string
-	// TokenFile holds the accepted bearer tokens, one per line, optionally as name:token (see tokens.go).
+	// TokenFile holds the accepted bearer tokens with their scopes, one per line (docs/tokens.md).
 	TokenFile string
+	// RateLimit is each token's default request rate per second, RateBurst its bucket size; a token's
+	// line may set its own (rate=, burst=). Zero RateLimit: no default limit.
+	RateLimit float64
+	RateBurst int
+	// TLSCertFile and TLSKeyFile, when both set, make the API speak HTTPS only (TLS 1.2 or later); the
+	// pair is re-read when the files change, as cert-manager rotates them (tls.go).
+	TLSCertFile, TLSKeyFile string
 	// TokenReloadInterval is how often the token file is re-read; a Secret update lands within it.
 	TokenReloadInterval time.Duration
 	// MaxBodyBytes bounds a request body; larger bodies get 413.
@@ -75,6 +82,9 @@ type Server struct {
 	// publicPatterns are the mux patterns served without a bearer token: /healthz, and the CRM
 	// endpoints, which verify the CRM's own signature instead.
 	publicPatterns map[string]struct{}
+	// routeScopes is the scope each authenticated pattern needs; limits are the per-token buckets.
+	routeScopes map[string]Scope
+	limits      *limiters
 
 	// listening, when set, is told the bound address once Start listens (tests use port 0).
 	listening func(net.Addr)
@@ -115,13 +125,17 @@ func NewServer(st Store, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{store: st, opts: opts, log: log, tokens: tf}
+	s := &Server{store: st, opts: opts, log: log, tokens: tf, limits: newLimiters(opts.RateLimit, opts.RateBurst)}
+	tf.onReload = s.limits.prune
 	s.mux = http.NewServeMux()
 	s.publicPatterns = map[string]struct{}{}
+	s.routeScopes = map[string]Scope{}
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.Pattern(), rt.handler)
 		if rt.public {
 			s.publicPatterns[rt.Pattern()] = struct{}{}
+		} else {
+			s.routeScopes[rt.Pattern()] = rt.requiredScope()
 		}
 	}
 	return s, nil
