@@ -39,6 +39,8 @@ type Options struct {
 	// TLSCertFile and TLSKeyFile, when both set, make the API speak HTTPS only (TLS 1.2 or later); the
 	// pair is re-read when the files change, as cert-manager rotates them (tls.go).
 	TLSCertFile, TLSKeyFile string
+	// TLSWatchInterval is how often the certificate files are polled for changes (default 10s).
+	TLSWatchInterval time.Duration
 	// TokenReloadInterval is how often the token file is re-read; a Secret update lands within it.
 	TokenReloadInterval time.Duration
 	// MaxBodyBytes bounds a request body; larger bodies get 413.
@@ -85,6 +87,8 @@ type Server struct {
 	// routeScopes is the scope each authenticated pattern needs; limits are the per-token buckets.
 	routeScopes map[string]Scope
 	limits      *limiters
+	// certs is the API's certificate when it serves TLS; nil: plain HTTP.
+	certs *certs
 
 	// listening, when set, is told the bound address once Start listens (tests use port 0).
 	listening func(net.Addr)
@@ -125,7 +129,11 @@ func NewServer(st Store, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{store: st, opts: opts, log: log, tokens: tf, limits: newLimiters(opts.RateLimit, opts.RateBurst)}
+	c, err := newCerts(opts.TLSCertFile, opts.TLSKeyFile, opts.TLSWatchInterval)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{store: st, opts: opts, log: log, tokens: tf, limits: newLimiters(opts.RateLimit, opts.RateBurst), certs: c}
 	tf.onReload = s.limits.prune
 	s.mux = http.NewServeMux()
 	s.publicPatterns = map[string]struct{}{}
@@ -191,9 +199,21 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if s.listening != nil {
 		s.listening(ln.Addr())
 	}
-	s.log.Info("serving the lead API", "addr", ln.Addr().String())
+	s.log.Info("serving the lead API", "addr", ln.Addr().String(), "tls", s.certs != nil)
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	if s.certs != nil {
+		srv.TLSConfig = s.certs.config()
+		wctx, stopWatching := context.WithCancel(ctx)
+		defer stopWatching()
+		go func() {
+			if err := s.certs.watch(wctx); err != nil {
+				s.log.Error(err, "stopped watching the TLS certificate files; the certificate loaded last stays in use")
+			}
+		}()
+		go func() { errc <- srv.ServeTLS(ln, "", "") }()
+	} else {
+		go func() { errc <- srv.Serve(ln) }()
+	}
 	// The listener is bound, so the kernel completes connections from now on and srv.Serve answers
 	// them as soon as it runs: ready.
 	s.serving.Store(true)
