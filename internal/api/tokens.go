@@ -130,9 +130,11 @@ func parseTokens(raw []byte) (*tokenSet, []lineProblem) {
 // parseTokenLine parses one non-blank, non-comment line. Its errors never quote the secret.
 func parseTokenLine(line string) (token, error) {
 	var t token
+	// NAME:TOKEN when a colon comes before any "=": "tok scopes=leads:read" is a bare token with options,
+	// and a base64 token's trailing "=" does not hide the name before it.
 	name, rest, named := strings.Cut(line, ":")
-	if !named {
-		name, rest = "", line
+	if eq := strings.Index(line, "="); !named || (eq >= 0 && eq < len(name)) {
+		name, rest, named = "", line, false
 	}
 	name = strings.TrimSpace(name)
 	fields := strings.Fields(rest)
