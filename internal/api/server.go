@@ -8,8 +8,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
 	"net"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -49,6 +51,9 @@ type Options struct {
 	Clock func() time.Time
 	// Logger receives one line per request and every internal error; never personal data.
 	Logger logr.Logger
+	// ReadHeaderTimeout bounds how long a client may take to send its request line and headers (a slow
+	// client holds a connection for at most this long); zero: 10s.
+	ReadHeaderTimeout time.Duration
 	// ShutdownTimeout bounds how long Start waits for in-flight requests when its context ends.
 	ShutdownTimeout time.Duration
 	// CRM serves the CRM inbound endpoints (crm.go); nil: they answer 404.
@@ -117,6 +122,9 @@ func NewServer(st Store, opts Options) (*Server, error) {
 	}
 	if opts.TokenReloadInterval <= 0 {
 		opts.TokenReloadInterval = DefaultTokenReloadInterval
+	}
+	if opts.ReadHeaderTimeout <= 0 {
+		opts.ReadHeaderTimeout = readHeaderTimeout
 	}
 	if opts.ShutdownTimeout <= 0 {
 		opts.ShutdownTimeout = DefaultShutdownTimeout
@@ -189,12 +197,15 @@ func (s *Server) ReadyCheck(*http.Request) error { return s.Ready() }
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           s,
-		ReadHeaderTimeout: readHeaderTimeout,
+		ReadHeaderTimeout: s.opts.ReadHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    MaxHeaderBytes,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
+		// net/http's own complaints (failed TLS handshakes, bad request lines) into the API's log, at
+		// debug level: they come from clients, which the server cannot fix, and hold addresses only.
+		ErrorLog: log.New(httpErrorLog{s.log}, "", 0),
 	}
 	if s.listening != nil {
 		s.listening(ln.Addr())
@@ -239,6 +250,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("api: serve: %w", err)
 	}
 	return nil
+}
+
+type httpErrorLog struct{ log logr.Logger }
+
+func (w httpErrorLog) Write(p []byte) (int, error) {
+	w.log.V(1).Info("connection error", "error", strings.TrimSpace(string(p)))
+	return len(p), nil
 }
 
 // NeedLeaderElection is false: every replica serves the API, not just the leader.
