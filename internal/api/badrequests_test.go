@@ -108,7 +108,7 @@ func TestBadRequestsChangeNothing(t *testing.T) {
 			{"win before accept", "POST", activities, json, bearer, `{"kind":"win","amount":10}`, 409, `cannot win a lead in stage "routed"`, ""},
 			{"activity on unknown lead", "POST", "/v1/leads/no-such-lead/activities", json, bearer, `{"kind":"touch"}`, 404, `no lead with id "no-such-lead"`, ""},
 			{"get unknown lead", "GET", "/v1/leads/no-such-lead", "", bearer, "", 404, `no lead with id "no-such-lead"`, ""},
-			{"get unknown external id", "GET", "/v1/leads/by-external-id/NOPE", "", bearer, "", 404, `no lead with external id "NOPE"`, ""},
+			{"get unknown external id", "GET", "/v1/leads/by-external-id/NOPE", "", bearer, "", 404, "no lead with that external id", ""},
 			{"bad cursor", "GET", "/v1/leads?cursor=not-a-cursor", "", bearer, "", 400, "cursor is not valid", "cursor"},
 			{"unknown query parameter", "GET", "/v1/leads?ownr=alice", "", bearer, "", 400, "is not a known query parameter", "ownr"},
 			{"unknown stage", "GET", "/v1/leads?stage=routed,open", "", bearer, "", 400, `"open" is not a stage`, "stage"},

@@ -91,7 +91,8 @@ func (s *Server) getLeadByExternalID(w http.ResponseWriter, r *http.Request) err
 	xid := r.PathValue("externalId")
 	l, err := s.store.GetLeadByExternalID(r.Context(), xid)
 	if errors.Is(err, store.ErrNotFound) {
-		return &apiError{status: http.StatusNotFound, msg: fmt.Sprintf("no lead with external id %q", xid)}
+		// Not repeated back: external ids are often the CRM's key, and some CRMs key people by email.
+		return &apiError{status: http.StatusNotFound, msg: "no lead with that external id"}
 	}
 	if err != nil {
 		return err
