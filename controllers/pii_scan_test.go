@@ -20,13 +20,8 @@ import (
 	"github.com/prometheus/common/expfmt"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
-	"k8s.io/utils/ptr"
-	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	leadopsv1 "github.com/leadops/leadops/api/v1alpha1"
 	"github.com/leadops/leadops/internal/api"
@@ -102,7 +97,7 @@ func TestNoPersonalDataOutsideTheStore(t *testing.T) {
 			clk := clock.NewFake(testNow)
 			st, _ := openStore(t, backend, clk)
 			ns := newNamespace(t)
-			startManagerLogged(t, ns, st, clk, logs.logger())
+			startManagerLogging(t, ns, st, clk, logs.logger())
 			mustCreateSamples(t, ns, "team_", "leadpolicy")
 
 			tokens := filepath.Join(t.TempDir(), "tokens")
@@ -210,34 +205,6 @@ func TestNoPersonalDataOutsideTheStore(t *testing.T) {
 				len(sources["logs"]), len(sources["Events"]), len(sources["leadops objects"]), len(sources["metrics"]), len(sources["API error bodies"]))
 		})
 	}
-}
-
-// startManagerLogged is startManager with every log line of the manager and its controllers going to
-// log.
-func startManagerLogged(t *testing.T, ns string, st store.Backend, clk clock.Clock, log logr.Logger) {
-	t.Helper()
-	mgr, err := ctrl.NewManager(restConfig, ctrl.Options{
-		Scheme:                 testScheme,
-		Logger:                 log,
-		Metrics:                metricsserver.Options{BindAddress: "0"},
-		HealthProbeBindAddress: "0",
-		Cache:                  cache.Options{DefaultNamespaces: map[string]cache.Config{ns: {}}},
-		Controller:             config.Controller{SkipNameValidation: ptr.To(true)},
-	})
-	if err != nil {
-		t.Fatalf("creating manager: %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := Setup(ctx, mgr, clk, Instrument(st)); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- mgr.Start(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-	})
 }
 
 func mustCreateSamples(t *testing.T, ns string, parts ...string) {
