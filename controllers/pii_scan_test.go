@@ -3,16 +3,19 @@ package controllers
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/go-logr/logr"
 	"github.com/go-logr/logr/funcr"
@@ -26,6 +29,7 @@ import (
 	leadopsv1 "github.com/leadops/leadops/api/v1alpha1"
 	"github.com/leadops/leadops/internal/api"
 	"github.com/leadops/leadops/internal/clock"
+	"github.com/leadops/leadops/internal/events"
 	"github.com/leadops/leadops/internal/lead"
 	"github.com/leadops/leadops/internal/store"
 )
@@ -87,9 +91,10 @@ func (c *capturedLog) String() string {
 // (leads through the API with scoped tokens, routing by the sample policy, a rep's activities, refused
 // and invalid requests) and then scans what leaves the store other than the API's authorized answers:
 // the manager's and the API's logs at every verbosity, the Kubernetes Events, the status (and spec) of
-// every leadops object, the Prometheus metrics with their labels, and every API error body. None may
-// contain an email, a name or a phone number of the scenario. (The breach webhook's body is scanned by
-// TestBreachWebhook*; event subscriptions deliver the lead to their authorized subscriber by design.)
+// every leadops object, the Prometheus metrics with their labels, every API error body, and the
+// bodies an event subscription without personalData receives. None may contain an email, a name or a
+// phone number of the scenario. (The LeadPolicy breach webhook's body is scanned by the breach
+// webhook tests.)
 func TestNoPersonalDataOutsideTheStore(t *testing.T) {
 	for _, backend := range backends {
 		t.Run(backend, func(t *testing.T) {
@@ -99,6 +104,32 @@ func TestNoPersonalDataOutsideTheStore(t *testing.T) {
 			ns := newNamespace(t)
 			startManagerLogging(t, ns, st, clk, logs.logger())
 			mustCreateSamples(t, ns, "team_", "leadpolicy")
+
+			// An event subscription (without personalData) delivers every lead event to this receiver.
+			var hookMu sync.Mutex
+			var hookBodies strings.Builder
+			hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				b, _ := io.ReadAll(r.Body)
+				hookMu.Lock()
+				hookBodies.Write(b)
+				hookBodies.WriteByte('\n')
+				hookMu.Unlock()
+			}))
+			t.Cleanup(hook.Close)
+			hookURL, _ := url.Parse(hook.URL)
+			secret, err := events.ParseSecret("whsec_" + base64.StdEncoding.EncodeToString([]byte("pii-scan-signing-secret-32-bytes")))
+			if err != nil {
+				t.Fatal(err)
+			}
+			sub := events.Subscription{Name: "crm", Source: "/leadops/pii-scan", URL: hookURL, Secrets: []events.Secret{secret}}
+			dctx, stopDelivery := context.WithCancel(context.Background())
+			deliveryDone := make(chan struct{})
+			go func() {
+				defer close(deliveryDone)
+				_ = events.NewDeliverer(sub, st, st, events.Options{Log: logs.logger().WithName("events"),
+					Poll: 50 * time.Millisecond, Metrics: events.NewMetrics()}).Run(dctx)
+			}()
+			t.Cleanup(func() { stopDelivery(); <-deliveryDone })
 
 			tokens := filepath.Join(t.TempDir(), "tokens")
 			var lines []string
@@ -180,12 +211,22 @@ func TestNoPersonalDataOutsideTheStore(t *testing.T) {
 			p := e.policy("inbound")
 			e.eventually(p, "the policy counts the routed leads", func() bool { return p.Status.Routed >= 2 })
 
+			waitUntil(t, "the routed events delivered to the subscription", func() bool {
+				hookMu.Lock()
+				defer hookMu.Unlock()
+				return strings.Count(hookBodies.String(), `"type":"`) >= 2*len(piiPeople) &&
+					strings.Contains(hookBodies.String(), ids[0]) && strings.Contains(hookBodies.String(), "routed")
+			})
+			hookMu.Lock()
+			delivered := hookBodies.String()
+			hookMu.Unlock()
 			sources := map[string]string{
-				"logs":             logs.String(),
-				"Events":           dump(t, ns, &corev1.EventList{}, &eventsv1.EventList{}),
-				"leadops objects":  dump(t, ns, &leadopsv1.LeadPolicyList{}, &leadopsv1.TeamList{}, &leadopsv1.TeamGoalList{}, &leadopsv1.LeadExperimentList{}),
-				"metrics":          gatherText(t, metrics.Registry, prometheus.DefaultGatherer),
-				"API error bodies": errorBodies.String(),
+				"event subscription bodies": delivered,
+				"logs":                      logs.String(),
+				"Events":                    dump(t, ns, &corev1.EventList{}, &eventsv1.EventList{}),
+				"leadops objects":           dump(t, ns, &leadopsv1.LeadPolicyList{}, &leadopsv1.TeamList{}, &leadopsv1.TeamGoalList{}, &leadopsv1.LeadExperimentList{}),
+				"metrics":                   gatherText(t, metrics.Registry, prometheus.DefaultGatherer),
+				"API error bodies":          errorBodies.String(),
 			}
 			for what, text := range sources {
 				if len(text) < 100 {
@@ -201,8 +242,9 @@ func TestNoPersonalDataOutsideTheStore(t *testing.T) {
 			if !strings.Contains(sources["logs"], "routed") && !strings.Contains(sources["logs"], "Reconcil") {
 				t.Errorf("the captured log shows no routing; is the manager's logger captured?")
 			}
-			t.Logf("scanned: logs %d B, Events %d B, objects %d B, metrics %d B, error bodies %d B",
-				len(sources["logs"]), len(sources["Events"]), len(sources["leadops objects"]), len(sources["metrics"]), len(sources["API error bodies"]))
+			t.Logf("scanned: logs %d B, Events %d B, objects %d B, metrics %d B, error bodies %d B, event subscription bodies %d B",
+				len(sources["logs"]), len(sources["Events"]), len(sources["leadops objects"]), len(sources["metrics"]),
+				len(sources["API error bodies"]), len(delivered))
 		})
 	}
 }
@@ -243,4 +285,16 @@ func gatherText(t *testing.T, gs ...prometheus.Gatherer) string {
 		}
 	}
 	return b.String()
+}
+
+// waitUntil polls cond every 20ms for up to 20s.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for range 1000 {
+		if cond() {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s", what)
 }
