@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
 	"go.uber.org/zap/zapcore"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -138,8 +139,16 @@ func startEnv(t testing.TB, backend string, now time.Time, opts ...envOption) *t
 // test ends).
 func startManager(t testing.TB, ns string, st store.Backend, clk clock.Clock) func() {
 	t.Helper()
+	return startManagerLogging(t, ns, st, clk, logr.Logger{})
+}
+
+// startManagerLogging is startManager with the manager's and its controllers' log going to log (the
+// zero Logger: the process-wide ctrl.Log).
+func startManagerLogging(t testing.TB, ns string, st store.Backend, clk clock.Clock, log logr.Logger) func() {
+	t.Helper()
 	mgr, err := ctrl.NewManager(restConfig, ctrl.Options{
 		Scheme:                 testScheme,
+		Logger:                 log,
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
 		Cache:                  cache.Options{DefaultNamespaces: map[string]cache.Config{ns: {}}},

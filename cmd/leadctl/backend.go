@@ -35,7 +35,13 @@ func open(ctx context.Context, e env, c *conn) (backend, error) {
 		if err != nil {
 			return nil, err
 		}
-		return newHTTPBackend(server, token, source), nil
+		hc, err := apiHTTPClient(server, firstNonEmpty(c.caFile, e.getenv("LEADCTL_CA_FILE")), c.insecure)
+		if err != nil {
+			return nil, err
+		}
+		b := newHTTPBackend(server, token, source)
+		b.c.HTTP = hc
+		return b, nil
 	case dsn != "":
 		actor := c.actor
 		if actor == "" {
@@ -51,8 +57,8 @@ func open(ctx context.Context, e env, c *conn) (backend, error) {
 // from (for the message when the server refuses it). A token on the command line would land in shell
 // history and in `ps`, so there is deliberately no --token flag.
 //
-// The file may hold the token alone, or be in the server's --api-token-file format (NAME:TOKEN lines,
-// blank lines and # comments): people naturally pass the file they gave the server. The first token
+// The file may hold the token alone, or be in the server's --api-token-file format (NAME:TOKEN lines
+// with their options, blank lines and # comments; docs/tokens.md): people naturally pass the file they gave the server. The first token
 // line is used, split at the first colon as the server splits it, and stderr says which name that is.
 func readToken(e env, file string) (token, source string, err error) {
 	if file != "" {
@@ -68,9 +74,14 @@ func readToken(e env, file string) (token, source string, err error) {
 			}
 			name, secret, named := strings.Cut(t, ":")
 			if !named {
-				return t, file, nil
+				return strings.Fields(t)[0], file, nil
 			}
-			name, secret = strings.TrimSpace(name), strings.TrimSpace(secret)
+			name = strings.TrimSpace(name)
+			if f := strings.Fields(secret); len(f) > 0 {
+				secret = f[0] // the options after the token (scopes=…) are the server's business
+			} else {
+				secret = ""
+			}
 			if name == "" || secret == "" {
 				return "", "", fmt.Errorf("line %d of the token file %s is neither TOKEN nor NAME:TOKEN", n+1, file)
 			}

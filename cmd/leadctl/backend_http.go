@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/http"
@@ -24,6 +25,11 @@ func newHTTPBackend(server, token, tokenSource string) *httpBackend {
 // explain adds to a 401 what leadctl sent and how to fix it: the server's message cannot know where
 // the token came from.
 func (b *httpBackend) explain(err error) error {
+	var ua x509.UnknownAuthorityError
+	if errors.As(err, &ua) {
+		return fmt.Errorf("%w\n  the server's certificate is not signed by a CA leadctl trusts: pass --ca-file CA.pem "+
+			"(or LEADCTL_CA_FILE) with the CA that issued it, e.g. the ca.crt of its cert-manager Secret", err)
+	}
 	var ce *client.Error
 	if errors.As(err, &ce) && ce.Status == http.StatusUnauthorized {
 		return fmt.Errorf("%w\n  leadctl sent the token from %s. The server accepts the tokens in its --api-token-file: "+

@@ -26,6 +26,7 @@ func TestTokenFiles(t *testing.T) {
 		{"the server's token file", "# API tokens\n\nops:" + apiToken + "\nhubspot:other-token\n", exitOK,
 			[]string{`leadctl: using token "ops" from `}},
 		{"a bare token", apiToken + "\n", exitOK, nil},
+		{"a line with scopes", "ops:" + apiToken + " scopes=leads:read,activities:any member=ops\n", exitOK, []string{`using token "ops"`}},
 		{"a named line with spaces", "  ops : " + apiToken + "  \n", exitOK, []string{`using token "ops"`}},
 		{"an empty name", ":" + apiToken + "\n", exitUsage, []string{"line 1 of the token file", "is neither TOKEN nor NAME:TOKEN"}},
 		{"only comments", "# nothing here\n", exitUsage, []string{"holds no token"}},

@@ -16,6 +16,8 @@ type conn struct {
 	storeDSN  string
 	actor     string
 	timeout   time.Duration
+	caFile    string
+	insecure  bool
 }
 
 // newFlagSet returns a flag set with the connection flags bound to c, so they work before the command
@@ -25,7 +27,9 @@ func newFlagSet(name string, c *conn, out io.Writer) *flag.FlagSet {
 	fs.SetOutput(out)
 	fs.StringVar(&c.server, "server", c.server, "API server URL, e.g. https://leads.example.com (env LEADCTL_SERVER)")
 	fs.StringVar(&c.tokenFile, "token-file", c.tokenFile, "file holding the API token: the token alone, or the server's token file\n"+
-		"(NAME:TOKEN lines; the first one is used); or set LEADCTL_TOKEN")
+		"(NAME:TOKEN lines with options; the first one is used); or set LEADCTL_TOKEN")
+	fs.StringVar(&c.caFile, "ca-file", c.caFile, "PEM CA bundle that signed an https:// --server's certificate (env LEADCTL_CA_FILE; default: the system's roots)")
+	fs.BoolVar(&c.insecure, "insecure", c.insecure, "allow a plain http:// --server that is not on this machine (the token crosses the network unencrypted)")
 	fs.StringVar(&c.storeDSN, "store", c.storeDSN, "talk to the store directly instead: sqlite:///path/leads.db or postgres://… (env LEADCTL_STORE)")
 	fs.StringVar(&c.actor, "actor", c.actor, "name recorded in the audit log with --store (default: leadctl:$USER); the API uses the token's name")
 	fs.DurationVar(&c.timeout, "timeout", durationOr(c.timeout, 5*time.Minute), "give up after this long")

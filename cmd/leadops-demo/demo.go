@@ -281,13 +281,17 @@ const marketingTool = "marketing-tool"
 func (d *demo) writeTokens(members []string) error {
 	d.repTokens = map[string]string{}
 	var b strings.Builder
-	b.WriteString("# leadops demo tokens (name:token)\n")
+	b.WriteString("# leadops demo tokens (NAME:TOKEN scopes=…, docs/tokens.md)\n")
 	d.userToken = randomToken()
-	fmt.Fprintf(&b, "demo-user:%s\n", d.userToken)
-	for _, name := range append([]string{marketingTool}, members...) {
+	fmt.Fprintf(&b, "demo-user:%s scopes=admin\n", d.userToken)
+	// The lead stream writes and lists leads, and acts for owners without a token of their own.
+	tok := randomToken()
+	d.repTokens[marketingTool] = tok
+	fmt.Fprintf(&b, "%s:%s scopes=leads:write,leads:read,activities:any\n", marketingTool, tok)
+	for _, name := range members {
 		tok := randomToken()
 		d.repTokens[name] = tok
-		fmt.Fprintf(&b, "%s:%s\n", name, tok)
+		fmt.Fprintf(&b, "%s:%s scopes=leads:read,activities:own member=%s\n", name, tok, name)
 	}
 	if err := os.WriteFile(filepath.Join(d.dir, "api-tokens"), []byte(b.String()), 0o600); err != nil {
 		return err

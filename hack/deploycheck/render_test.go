@@ -120,7 +120,7 @@ func TestEveryKustomizationRenders(t *testing.T) {
 	}
 	dirs := kustomizations(t, root)
 	for _, want := range []string{"config/default", "config/crd", "config/rbac", "config/manager", "config/samples",
-		"config/prometheus", "config/kube-state-metrics", "config/grafana", "config/postgres"} {
+		"config/prometheus", "config/kube-state-metrics", "config/grafana", "config/postgres", "config/tls"} {
 		if !slices.Contains(dirs, want) {
 			t.Errorf("kustomization %s is missing (found %v)", want, dirs)
 		}
@@ -750,4 +750,50 @@ func volumesByName(vs []corev1.Volume) map[string]corev1.Volume {
 		out[v.Name] = v
 	}
 	return out
+}
+
+// TestTLSOverlay: config/tls has cert-manager issue the API's certificate into a Secret, mounts that
+// Secret, and passes its files to the manager's --api-tls-cert/--api-tls-key; the certificate names the
+// API Service.
+func TestTLSOverlay(t *testing.T) {
+	objs := objectsByKind(t, "config/tls")
+	cert := objs["Certificate"]["leadops-api-tls"]
+	if cert == nil {
+		t.Fatalf("config/tls has no Certificate leadops-api-tls: %v", keys(objs["Certificate"]))
+	}
+	if cert.GetAPIVersion() != "cert-manager.io/v1" || cert.GetNamespace() != ns {
+		t.Errorf("Certificate %s in %q", cert.GetAPIVersion(), cert.GetNamespace())
+	}
+	secretName, _, _ := unstructured.NestedString(cert.Object, "spec", "secretName")
+	issuer, _, _ := unstructured.NestedString(cert.Object, "spec", "issuerRef", "name")
+	dnsNames, _, _ := unstructured.NestedStringSlice(cert.Object, "spec", "dnsNames")
+	if issuer == "" {
+		t.Error("the Certificate references no issuer")
+	}
+	svc := typed[*corev1.Service](t, objs["Service"]["leadops-api"])
+	if want := svc.Name + "." + ns + ".svc"; !slices.Contains(dnsNames, want) {
+		t.Errorf("the certificate's names %v lack the Service's %s", dnsNames, want)
+	}
+	dep := typed[*appsv1.Deployment](t, objs["Deployment"]["leadops-controller-manager"])
+	checkHardened(t, dep)
+	c := dep.Spec.Template.Spec.Containers[0]
+	var mountPath string
+	for name, v := range volumesByName(dep.Spec.Template.Spec.Volumes) {
+		if v.Secret != nil && v.Secret.SecretName == secretName {
+			for _, m := range c.VolumeMounts {
+				if m.Name == name && m.ReadOnly {
+					mountPath = m.MountPath
+				}
+			}
+		}
+	}
+	if mountPath == "" {
+		t.Fatalf("the Secret %s is not mounted read-only into the manager", secretName)
+	}
+	for _, arg := range []string{"--api-tls-cert=" + mountPath + "/tls.crt", "--api-tls-key=" + mountPath + "/tls.key",
+		"--api-token-file=/etc/leadops/tokens/tokens"} {
+		if !slices.Contains(c.Args, arg) {
+			t.Errorf("manager args %v lack %s", c.Args, arg)
+		}
+	}
 }

@@ -7,12 +7,12 @@ import (
 	"time"
 )
 
-type actorKey struct{}
-
-// actorFrom returns the name of the token that authenticated the request.
+// actorFrom returns the name of the token that authenticated the request: the audit log's actor.
 func actorFrom(ctx context.Context) string {
-	a, _ := ctx.Value(actorKey{}).(string)
-	return a
+	if p := principalFrom(ctx); p != nil {
+		return p.name
+	}
+	return ""
 }
 
 // ServeHTTP authenticates, routes and logs one request. Authentication runs before routing so that an
@@ -32,15 +32,26 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"bytes", rec.bytes, "actor", actor, "duration", time.Since(start).String())
 	}()
 
-	if !s.isPublic(r) {
-		name, ok := s.tokens.authenticate(r.Header.Get("Authorization"))
-		if !ok {
-			rec.Header().Set("WWW-Authenticate", `Bearer realm="leadops"`)
-			writeError(rec, s.unauthorized(r.Header.Get("Authorization")))
+	public := s.isPublic(r)
+	var tok *token
+	if !public {
+		if e := s.tokenInURL(r); e != nil {
+			writeError(rec, e)
 			return
 		}
-		actor = name
-		r = r.WithContext(context.WithValue(r.Context(), actorKey{}, name))
+		var why authFailure
+		tok, why = s.tokens.authenticate(r.Header.Get("Authorization"))
+		if tok == nil {
+			rec.Header().Set("WWW-Authenticate", `Bearer realm="leadops"`)
+			writeError(rec, s.unauthorized(r.Header.Get("Authorization"), why))
+			return
+		}
+		actor = tok.name
+		r = r.WithContext(withPrincipal(r.Context(), &tok.principal))
+		if ok, wait := s.limits.allow(tok); !ok {
+			tooManyRequests(rec, tok, wait)
+			return
+		}
 	}
 
 	if _, pattern := s.mux.Handler(r); pattern == "" {
@@ -53,6 +64,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(rec, &apiError{status: http.StatusNotFound, msg: "no such endpoint"})
 		return
 	}
+	if !public {
+		if e := s.checkRouteScope(r); e != nil {
+			writeError(rec, e)
+			return
+		}
+	}
 	// ServeHTTP (not the handler found above) so the mux fills in r.Pattern and the path values.
 	s.mux.ServeHTTP(rec, r)
 }
@@ -60,24 +77,29 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // tokenExpectation is what every 401 tells the caller, since the usual mistake is sending the wrong
 // thing rather than a wrong secret: the whole name:token line, or the file path, or no header.
 const tokenExpectation = "send the header \"Authorization: Bearer TOKEN\" where TOKEN is one of the tokens in the " +
-	"server's --api-token-file (each line of that file is TOKEN or NAME:TOKEN; only TOKEN is sent)"
+	"server's --api-token-file (each line of that file is NAME:TOKEN or TOKEN, then options such as scopes=; only TOKEN is sent)"
 
 // unauthorized says what was wrong with the Authorization header. It never says anything about the
 // tokens the server holds, except that a NAME:TOKEN value whose TOKEN part is valid should be sent
 // without the name: only a caller who already holds that token can learn it.
-func (s *Server) unauthorized(header string) *apiError {
+func (s *Server) unauthorized(header string, why authFailure) *apiError {
 	const prefix = "a valid bearer token is required: "
 	msg := prefix + tokenExpectation
 	scheme, secret, _ := strings.Cut(header, " ")
 	secret = strings.TrimSpace(secret)
 	switch {
+	case why == authExpired:
+		msg = prefix + "the token has expired (its line in the token file has an expires= time in the past); ask for a new one"
 	case header == "":
 		msg = prefix + "the request has no Authorization header; " + tokenExpectation
 	case !strings.EqualFold(scheme, "Bearer"):
 		msg = prefix + "the Authorization header is not a Bearer token; " + tokenExpectation
 	case strings.Contains(secret, ":"):
 		_, tok, _ := strings.Cut(secret, ":") // the token file splits at the first colon too
-		if _, ok := s.tokens.authenticate("Bearer " + tok); ok {
+		if f := strings.Fields(tok); len(f) > 0 {
+			tok = f[0] // a whole line with its options
+		}
+		if t, _ := s.tokens.authenticate("Bearer " + tok); t != nil {
 			msg = prefix + "the request sent a whole NAME:TOKEN line of the token file; send only the TOKEN after the colon"
 			break
 		}

@@ -91,7 +91,8 @@ func (s *Server) getLeadByExternalID(w http.ResponseWriter, r *http.Request) err
 	xid := r.PathValue("externalId")
 	l, err := s.store.GetLeadByExternalID(r.Context(), xid)
 	if errors.Is(err, store.ErrNotFound) {
-		return &apiError{status: http.StatusNotFound, msg: fmt.Sprintf("no lead with external id %q", xid)}
+		// Not repeated back: external ids are often the CRM's key, and some CRMs key people by email.
+		return &apiError{status: http.StatusNotFound, msg: "no lead with that external id"}
 	}
 	if err != nil {
 		return err
@@ -129,6 +130,9 @@ func (s *Server) recordActivity(w http.ResponseWriter, r *http.Request) error {
 		Actor: actorFrom(r.Context()), At: s.opts.Clock().UTC()}
 	if errs := validate.Activity("", a); len(errs) > 0 {
 		return invalid(errs)
+	}
+	if err := s.mayActOn(r, id); err != nil {
+		return err
 	}
 	l, err := s.store.Apply(r.Context(), id, a)
 	if errors.Is(err, store.ErrNotFound) {

@@ -20,6 +20,7 @@ type openAPIDoc struct {
 
 type openAPIOperation struct {
 	OperationID string                    `json:"operationId"`
+	Scope       string                    `json:"x-scope"`
 	Security    *[]map[string]any         `json:"security"`
 	Responses   map[string]map[string]any `json:"responses"`
 }
@@ -70,8 +71,13 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		if public != r.Public {
 			t.Errorf("%s: documented as public=%v, served as public=%v", key, public, r.Public)
 		}
-		if _, ok := op.Responses["401"]; !r.Public && !ok {
-			t.Errorf("%s: needs a token but documents no 401", key)
+		for _, code := range []string{"401", "403", "429"} {
+			if _, ok := op.Responses[code]; !r.Public && !ok {
+				t.Errorf("%s: needs a token but documents no %s", key, code)
+			}
+		}
+		if op.Scope != string(r.Scope) {
+			t.Errorf("%s: documents x-scope %q, served with scope %q", key, op.Scope, r.Scope)
 		}
 	}
 	for key := range documented {

@@ -8,8 +8,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
 	"net"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -30,8 +32,17 @@ const (
 type Options struct {
 	// Addr is the listen address used by Start, e.g. ":8082" or "127.0.0.1:0".
 	Addr string
-	// TokenFile holds the accepted bearer tokens, one per line, optionally as name:token (see tokens.go).
+	// TokenFile holds the accepted bearer tokens with their scopes, one per line (docs/tokens.md).
 	TokenFile string
+	// RateLimit is each token's default request rate per second, RateBurst its bucket size; a token's
+	// line may set its own (rate=, burst=). Zero RateLimit: no default limit.
+	RateLimit float64
+	RateBurst int
+	// TLSCertFile and TLSKeyFile, when both set, make the API speak HTTPS only (TLS 1.2 or later); the
+	// pair is re-read when the files change, as cert-manager rotates them (tls.go).
+	TLSCertFile, TLSKeyFile string
+	// TLSWatchInterval is how often the certificate files are polled for changes (default 10s).
+	TLSWatchInterval time.Duration
 	// TokenReloadInterval is how often the token file is re-read; a Secret update lands within it.
 	TokenReloadInterval time.Duration
 	// MaxBodyBytes bounds a request body; larger bodies get 413.
@@ -40,6 +51,9 @@ type Options struct {
 	Clock func() time.Time
 	// Logger receives one line per request and every internal error; never personal data.
 	Logger logr.Logger
+	// ReadHeaderTimeout bounds how long a client may take to send its request line and headers (a slow
+	// client holds a connection for at most this long); zero: 10s.
+	ReadHeaderTimeout time.Duration
 	// ShutdownTimeout bounds how long Start waits for in-flight requests when its context ends.
 	ShutdownTimeout time.Duration
 	// CRM serves the CRM inbound endpoints (crm.go); nil: they answer 404.
@@ -75,6 +89,11 @@ type Server struct {
 	// publicPatterns are the mux patterns served without a bearer token: /healthz, and the CRM
 	// endpoints, which verify the CRM's own signature instead.
 	publicPatterns map[string]struct{}
+	// routeScopes is the scope each authenticated pattern needs; limits are the per-token buckets.
+	routeScopes map[string]Scope
+	limits      *limiters
+	// certs is the API's certificate when it serves TLS; nil: plain HTTP.
+	certs *certs
 
 	// listening, when set, is told the bound address once Start listens (tests use port 0).
 	listening func(net.Addr)
@@ -104,6 +123,9 @@ func NewServer(st Store, opts Options) (*Server, error) {
 	if opts.TokenReloadInterval <= 0 {
 		opts.TokenReloadInterval = DefaultTokenReloadInterval
 	}
+	if opts.ReadHeaderTimeout <= 0 {
+		opts.ReadHeaderTimeout = readHeaderTimeout
+	}
 	if opts.ShutdownTimeout <= 0 {
 		opts.ShutdownTimeout = DefaultShutdownTimeout
 	}
@@ -115,13 +137,21 @@ func NewServer(st Store, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{store: st, opts: opts, log: log, tokens: tf}
+	c, err := newCerts(opts.TLSCertFile, opts.TLSKeyFile, opts.TLSWatchInterval)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{store: st, opts: opts, log: log, tokens: tf, limits: newLimiters(opts.RateLimit, opts.RateBurst), certs: c}
+	tf.onReload = s.limits.prune
 	s.mux = http.NewServeMux()
 	s.publicPatterns = map[string]struct{}{}
+	s.routeScopes = map[string]Scope{}
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.Pattern(), rt.handler)
 		if rt.public {
 			s.publicPatterns[rt.Pattern()] = struct{}{}
+		} else {
+			s.routeScopes[rt.Pattern()] = rt.requiredScope()
 		}
 	}
 	return s, nil
@@ -167,19 +197,34 @@ func (s *Server) ReadyCheck(*http.Request) error { return s.Ready() }
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           s,
-		ReadHeaderTimeout: readHeaderTimeout,
+		ReadHeaderTimeout: s.opts.ReadHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    MaxHeaderBytes,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
+		// net/http's own complaints (failed TLS handshakes, bad request lines) into the API's log, at
+		// debug level: they come from clients, which the server cannot fix, and hold addresses only.
+		ErrorLog: log.New(httpErrorLog{s.log}, "", 0),
 	}
 	if s.listening != nil {
 		s.listening(ln.Addr())
 	}
-	s.log.Info("serving the lead API", "addr", ln.Addr().String())
+	s.log.Info("serving the lead API", "addr", ln.Addr().String(), "tls", s.certs != nil)
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	if s.certs != nil {
+		srv.TLSConfig = s.certs.config()
+		wctx, stopWatching := context.WithCancel(ctx)
+		defer stopWatching()
+		go func() {
+			if err := s.certs.watch(wctx); err != nil {
+				s.log.Error(err, "stopped watching the TLS certificate files; the certificate loaded last stays in use")
+			}
+		}()
+		go func() { errc <- srv.ServeTLS(ln, "", "") }()
+	} else {
+		go func() { errc <- srv.Serve(ln) }()
+	}
 	// The listener is bound, so the kernel completes connections from now on and srv.Serve answers
 	// them as soon as it runs: ready.
 	s.serving.Store(true)
@@ -205,6 +250,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("api: serve: %w", err)
 	}
 	return nil
+}
+
+type httpErrorLog struct{ log logr.Logger }
+
+func (w httpErrorLog) Write(p []byte) (int, error) {
+	w.log.V(1).Info("connection error", "error", strings.TrimSpace(string(p)))
+	return len(p), nil
 }
 
 // NeedLeaderElection is false: every replica serves the API, not just the leader.
