@@ -60,7 +60,7 @@ func main() {
 	flag.StringVar(&cfg.storeDSN, "store", "sqlite://leadops.db",
 		"Lead store: postgres://… for PostgreSQL, or sqlite://PATH for the embedded store. A non-empty LEADOPS_STORE_DSN (mounted from a Secret) takes precedence, so a Secret switches a deployment to PostgreSQL without editing its arguments.")
 	flag.StringVar(&cfg.apiAddr, "api-bind-address", envOr("LEADOPS_API_ADDR", ":8082"), "Address the lead store's HTTP API binds to; \"0\" disables it.")
-	flag.StringVar(&cfg.apiTokenFile, "api-token-file", envOr("LEADOPS_API_TOKEN_FILE", ""), "File of accepted API bearer tokens (one per line, optionally name:token); reloaded when it changes.")
+	flag.StringVar(&cfg.apiTokenFile, "api-token-file", envOr("LEADOPS_API_TOKEN_FILE", ""), "File of accepted API bearer tokens, one line per token: NAME:TOKEN scopes=… [member=…] [expires=…] [rate=…] [burst=…] (docs/tokens.md); re-read when it changes.")
 	flag.StringVar(&cfg.duplicateAttribute, "duplicate-attribute", envOr("LEADOPS_DUPLICATE_ATTRIBUTE", ""),
 		"Custom attribute (such as crmContactId) whose value identifies a person across sources: a new lead with another email but the same value as an open lead is linked to it as a duplicate, like a same-email lead. Empty: email only. Every process that writes leads (the manager, leadctl serve/import --store) should use the same value; LEADOPS_DUPLICATE_ATTRIBUTE sets it for all of them.")
 	opts := zap.Options{}
@@ -107,7 +107,7 @@ func run(ctx context.Context, cfg config) error {
 		if err != nil {
 			return err
 		}
-		srv, err := api.NewServer(leadStore, api.Options{Addr: cfg.apiAddr, TokenFile: cfg.apiTokenFile, Logger: ctrl.Log.WithName("api"), CRM: crmOpts})
+		srv, err := api.NewServer(leadStore, withAPISecurity(api.Options{Addr: cfg.apiAddr, TokenFile: cfg.apiTokenFile, Logger: ctrl.Log.WithName("api"), CRM: crmOpts}))
 		if err != nil {
 			return fmt.Errorf("setting up the HTTP API (set --api-token-file, or --api-bind-address=0 to run without it): %w", err)
 		}
