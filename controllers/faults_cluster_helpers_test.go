@@ -4,11 +4,16 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -315,6 +320,18 @@ func (s *routedSeries) firstRiseAfter(t time.Time) time.Time {
 	return time.Time{}
 }
 
+// firstAtLeast is when the routed count first reached n (zero when it has not).
+func (s *routedSeries) firstAtLeast(n int64) time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, x := range s.samples {
+		if x.routed >= n {
+			return x.at
+		}
+	}
+	return time.Time{}
+}
+
 // lastRiseBefore is when the routed count last grew before t (zero when it never did).
 func (s *routedSeries) lastRiseBefore(t time.Time) time.Time {
 	s.mu.Lock()
@@ -364,4 +381,122 @@ func streamLeads(ctx context.Context, t testing.TB, rate int, stores ...store.Ba
 		}
 	}()
 	return out
+}
+
+// buildManagerBinary builds the manager (the repository's main package) into a temporary directory:
+// a real SIGKILL needs a real process.
+func buildManagerBinary(t testing.TB) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "manager")
+	start := time.Now()
+	cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", bin, ".")
+	cmd.Dir = testRoot
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building the manager: %v\n%s", err, out)
+	}
+	t.Logf("built the manager in %s", time.Since(start).Round(time.Millisecond))
+	return bin
+}
+
+// replica is one manager process, as one pod of a Deployment runs it.
+type replica struct {
+	t          testing.TB
+	name       string
+	bin        string
+	kubeconfig string
+	dsn        string
+	probeAddr  string
+	logPath    string
+
+	mu      sync.Mutex
+	cmd     *exec.Cmd
+	exited  chan struct{}
+	starts  int
+	readyIn []time.Duration
+}
+
+func newReplica(t testing.TB, name, bin, kubeconfig, dsn string) *replica {
+	t.Helper()
+	r := &replica{t: t, name: name, bin: bin, kubeconfig: kubeconfig, dsn: dsn,
+		probeAddr: fmt.Sprintf("127.0.0.1:%d", freeTCPPort(t)), logPath: filepath.Join(t.TempDir(), name+".log")}
+	t.Cleanup(func() {
+		r.kill()
+		if t.Failed() {
+			if b, err := os.ReadFile(r.logPath); err == nil {
+				if len(b) > 4000 {
+					b = b[len(b)-4000:]
+				}
+				t.Logf("%s log (tail):\n%s", r.name, b)
+			}
+		}
+	})
+	return r
+}
+
+// start runs the manager as main.go does in a pod, with the store DSN from the environment as a
+// Secret would give it, and returns at once; ready reports when /readyz answers.
+func (r *replica) start() {
+	r.t.Helper()
+	logf, err := os.OpenFile(r.logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	cmd := exec.Command(r.bin, "--kubeconfig", r.kubeconfig, "--metrics-bind-address=0", "--api-bind-address=0",
+		"--health-probe-bind-address="+r.probeAddr)
+	cmd.Env = append(os.Environ(), "LEADOPS_STORE_DSN="+r.dsn)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		_ = logf.Close()
+		r.t.Fatalf("starting %s: %v", r.name, err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); _ = logf.Close(); close(exited) }()
+	r.mu.Lock()
+	r.cmd, r.exited = cmd, exited
+	r.starts++
+	r.mu.Unlock()
+	began := time.Now()
+	go func() {
+		// Record how long the process took to answer /readyz (store reachable, caches synced).
+		for {
+			select {
+			case <-exited:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+			resp, err := http.Get("http://" + r.probeAddr + "/readyz")
+			if err == nil {
+				_ = resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					r.mu.Lock()
+					r.readyIn = append(r.readyIn, time.Since(began))
+					r.mu.Unlock()
+					return
+				}
+			}
+		}
+	}()
+}
+
+// kill sends SIGKILL, as the OOM killer or a node failure does, and waits for the process to end.
+func (r *replica) kill() {
+	r.mu.Lock()
+	cmd, exited := r.cmd, r.exited
+	r.cmd = nil
+	r.mu.Unlock()
+	if cmd == nil {
+		return
+	}
+	_ = cmd.Process.Signal(syscall.SIGKILL)
+	<-exited
+}
+
+func freeTCPPort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
 }
