@@ -21,8 +21,13 @@ import (
 // has stopped. With its stop (up to 5 s: SIGTERM, then SIGKILL) and restart (about 2 s) the API
 // server is away for about 15 s: longer than the manager's leader-election renew deadline
 // (controller-runtime's default, 10 s, which main.go keeps), so the leader-elected manager really
-// loses its lease.
-const apiServerOutage = 8 * time.Second
+// loses its lease. `make soak` keeps it down for a minute.
+func apiServerOutage() time.Duration {
+	if os.Getenv("LEADOPS_SOAK") != "" {
+		return time.Minute
+	}
+	return 8 * time.Second
+}
 
 // TestAPIServerRestartUnderLoad stops the kube-apiserver for about 15 s while leads stream in at 50 a
 // second and starts it again on the same port and etcd. Two managers watch it, each with its own
@@ -107,7 +112,7 @@ func TestAPIServerRestartUnderLoad(t *testing.T) {
 	how := cp.stopAPIServer()
 	down := time.Now()
 	t.Logf("kube-apiserver stopped (%s) in %s", how, down.Sub(stopping).Round(time.Millisecond))
-	time.Sleep(apiServerOutage)
+	time.Sleep(apiServerOutage())
 	cp.startAPIServer()
 	back := time.Now()
 	// How long until the plain policy's status shows what was routed while the API server was away.
@@ -217,7 +222,7 @@ func TestAPIServerRestartUnderLoad(t *testing.T) {
 			}
 		}
 	}
-	if d := time.Since(begin); d > 60*time.Second {
+	if d := time.Since(begin); d > 60*time.Second && os.Getenv("LEADOPS_SOAK") == "" {
 		t.Errorf("the scenario took %s, want under 60 s", d.Round(time.Second))
 	}
 }
@@ -229,18 +234,19 @@ func errString(err error) string {
 	return err.Error()
 }
 
-// killScenario is TestManagerKilledRepeatedly's size: `make test` runs a burst that fits in a minute
-// on a 2-CPU machine; `make soak` (LEADOPS_SOAK=1) runs the full 10,000 leads.
+// killScenario is TestManagerKilledRepeatedly's size: the issue's 10,000 leads and 10 kills every
+// 2 s fit in about 30 s on a 2-CPU machine (plus the manager's build); `make soak` (LEADOPS_SOAK=1)
+// runs 50,000 leads through 50 kills.
 func killScenario() (leads, kills int, every time.Duration) {
 	if os.Getenv("LEADOPS_SOAK") != "" {
-		return 10000, 10, 2 * time.Second
+		return 50000, 50, 2 * time.Second
 	}
-	return 3000, 10, 2 * time.Second
+	return 10000, 10, 2 * time.Second
 }
 
 // TestManagerKilledRepeatedly runs two manager processes (the real binary, as two pods of the
 // Deployment) on one PostgreSQL store and SIGKILLs one or the other every 2 s, ten times, restarting
-// it at once, while a burst of leads arrives in ten batches, one after each kill. Every lead is
+// it at once, while a burst of 10,000 leads arrives in ten batches of 1,000, one every 2 s. Every lead is
 // decided exactly once (one routed or one disqualified audit entry, never both, never two) and the
 // round-robin history counts each routed lead once. It reports how soon after each kill a lead was
 // routed again (the survivor carries on) and how long a killed replica took to be ready again. Each
@@ -251,7 +257,7 @@ func killScenario() (leads, kills int, every time.Duration) {
 // once, the harder case for exactly-once; correctness never depends on the election.
 func TestManagerKilledRepeatedly(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds the manager and runs two of its processes for about 40 s")
+		t.Skip("builds the manager and runs two of its processes for about 30 s")
 	}
 	n, kills, every := killScenario()
 	bin := buildManagerBinary(t)
@@ -367,8 +373,8 @@ func TestManagerKilledRepeatedly(t *testing.T) {
 		r.mu.Unlock()
 	}
 	t.Logf("a started manager process answered /readyz after: %s", strings.Join(ready, " "))
-	t.Logf("%d leads in %d batches, %d SIGKILLs every %s: all decided exactly once %s after the burst began (%.0f leads/s)",
-		n, kills, kills, every, done.Sub(burst).Round(time.Millisecond), float64(n)/done.Sub(burst).Seconds())
+	t.Logf("%d leads in %d batches of %d every %s, one SIGKILL each: all decided exactly once %s after the first batch arrived",
+		n, kills, batch, every, done.Sub(burst).Round(time.Millisecond))
 
 	// Round robin counted each routed lead once.
 	_, counts, err := st.RuleHistory(ctx, ns+"/bulk", "all")
