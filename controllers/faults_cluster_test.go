@@ -18,18 +18,18 @@ import (
 )
 
 // apiServerOutage is how long TestAPIServerRestartUnderLoad keeps the kube-apiserver down once it
-// has stopped. With its stop (up to 5 s: SIGTERM, then SIGKILL) and restart (about 2 s) the API
-// server is away for about 15 s: longer than the manager's leader-election renew deadline
+// has stopped. With its stop (SIGTERM, then SIGKILL after 1 s) and restart (about 2 s) the API
+// server is away for about 14 s: longer than the manager's leader-election renew deadline
 // (controller-runtime's default, 10 s, which main.go keeps), so the leader-elected manager really
 // loses its lease. `make soak` keeps it down for a minute.
 func apiServerOutage() time.Duration {
 	if os.Getenv("LEADOPS_SOAK") != "" {
 		return time.Minute
 	}
-	return 8 * time.Second
+	return 11 * time.Second
 }
 
-// TestAPIServerRestartUnderLoad stops the kube-apiserver for about 15 s while leads stream in at 50 a
+// TestAPIServerRestartUnderLoad stops the kube-apiserver for about 14 s while leads stream in at 50 a
 // second and starts it again on the same port and etcd. Two managers watch it, each with its own
 // namespace and store:
 //
@@ -43,7 +43,7 @@ func apiServerOutage() time.Duration {
 // and no Event is recorded as a series (no storm of repeats after the restart).
 func TestAPIServerRestartUnderLoad(t *testing.T) {
 	if testing.Short() {
-		t.Skip("starts its own control plane and runs for about 45 s")
+		t.Skip("starts its own control plane and runs for about 50 s")
 	}
 	begin := time.Now()
 	cp := startControlPlane(t)
@@ -222,8 +222,10 @@ func TestAPIServerRestartUnderLoad(t *testing.T) {
 			}
 		}
 	}
-	if d := time.Since(begin); d > 60*time.Second && os.Getenv("LEADOPS_SOAK") == "" {
-		t.Errorf("the scenario took %s, want under 60 s", d.Round(time.Second))
+	// About 50 s, of which the new leader's wait for the old Lease is 15-20 s; a loaded machine gets
+	// some slack.
+	if d := time.Since(begin); d > 75*time.Second && os.Getenv("LEADOPS_SOAK") == "" {
+		t.Errorf("the scenario took %s, want about a minute", d.Round(time.Second))
 	}
 }
 
