@@ -41,8 +41,9 @@ type eventAggregator struct {
 }
 
 // maxHeld is how many intervals an Event waits for its policy's resourceVersion to move before it
-// goes out anyway (a series then, rather than no Event at all).
-const maxHeld = 6
+// goes out anyway: 36 × 10 s is the 6 minutes after which client-go forgets an Event it sent, so an
+// Event held that long goes out as a new one, not as a series.
+const maxHeld = 36
 
 type eventKey struct {
 	policy types.NamespacedName

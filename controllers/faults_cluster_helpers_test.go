@@ -146,9 +146,16 @@ func (cp *controlPlane) mustCreate(ns, doc string) {
 
 // bulkPolicyReady creates bulkTeam and bulkPolicy in ns and waits until a manager has found the
 // policy Ready.
-func (cp *controlPlane) bulkPolicyReady(ns string) {
+func (cp *controlPlane) bulkPolicyReady(ns string) { cp.t.Helper(); cp.policyReady(ns, bulkTeam) }
+
+// soakTeam is bulkTeam with room for the soak's 45,000 qualified leads: bulkTeam's 4 × 5,000 would
+// queue the rest, and the test would wait for leads no one may take.
+var soakTeam = strings.ReplaceAll(bulkTeam, "capacity: 5000", "capacity: 20000")
+
+// policyReady creates team and bulkPolicy in ns and waits until a manager has found the policy Ready.
+func (cp *controlPlane) policyReady(ns, team string) {
 	cp.t.Helper()
-	cp.mustCreate(ns, bulkTeam)
+	cp.mustCreate(ns, team)
 	cp.mustCreate(ns, bulkPolicy)
 	cp.eventuallyPolicy(ns, "bulk", 30*time.Second, func(g Gomega, p *leadopsv1.LeadPolicy) {
 		g.Expect(p.Status.ObservedGeneration).To(Equal(p.Generation))

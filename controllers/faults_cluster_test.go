@@ -272,7 +272,7 @@ func TestManagerKilledRepeatedly(t *testing.T) {
 	for _, r := range replicas {
 		r.start()
 	}
-	cp.bulkPolicyReady(ns)
+	cp.policyReady(ns, soakTeam)
 	t.Logf("control plane and two manager processes up, policy Ready, after %s", time.Since(begin).Round(time.Millisecond))
 
 	ctx := context.Background()
