@@ -40,10 +40,10 @@ type eventAggregator struct {
 	sentAt map[eventKey]string
 }
 
-// maxHeld is how many intervals an Event waits for its policy's resourceVersion to move before it
-// goes out anyway: 36 × 10 s is the 6 minutes after which client-go forgets an Event it sent, so an
-// Event held that long goes out as a new one, not as a series.
-const maxHeld = 36
+// maxHeld is how long an Event waits for its policy's resourceVersion to move before it goes out
+// anyway: client-go forgets an Event it sent after 6 minutes, so one held that long goes out as a
+// new Event, not as a series.
+const maxHeld = 6 * time.Minute
 
 type eventKey struct {
 	policy types.NamespacedName
@@ -58,8 +58,6 @@ type eventTally struct {
 	extra  string
 	render func(counts map[string]int64, extra string, window time.Duration) string
 	since  time.Time
-	// held counts the intervals this tally waited for a new resourceVersion.
-	held int
 }
 
 // add records counts for a policy's Event of reason; render turns the summed counts into the note.
@@ -108,8 +106,7 @@ func (a *eventAggregator) flush(k eventKey) {
 		a.mu.Unlock()
 		return
 	}
-	if err == nil && obj.ResourceVersion == a.sentAt[k] && t.held < maxHeld {
-		t.held++
+	if err == nil && obj.ResourceVersion == a.sentAt[k] && time.Since(t.since) < maxHeld {
 		a.mu.Unlock()
 		a.pace.do(k, true, func() { a.flush(k) })
 		return
