@@ -149,8 +149,20 @@ func (cp *controlPlane) mustCreate(ns, doc string) {
 func (cp *controlPlane) bulkPolicyReady(ns string) { cp.t.Helper(); cp.policyReady(ns, bulkTeam) }
 
 // soakTeam is bulkTeam with room for the soak's 45,000 qualified leads: bulkTeam's 4 × 5,000 would
-// queue the rest, and the test would wait for leads no one may take.
-var soakTeam = strings.ReplaceAll(bulkTeam, "capacity: 5000", "capacity: 20000")
+// queue the rest, and the test would wait for leads no one may take. (A member's capacity is at most
+// 10,000.)
+const soakTeam = `
+apiVersion: leadops.io/v1alpha1
+kind: Team
+metadata: {name: sdr}
+spec:
+  function: SDR
+  timezone: America/New_York
+  members: [{name: r1, capacity: 10000}, {name: r2, capacity: 10000}, {name: r3, capacity: 10000}, {name: r4, capacity: 10000}, {name: r5, capacity: 10000}, {name: r6, capacity: 10000}]
+`
+
+// soakMembers is how many members soakTeam has.
+const soakMembers = 6
 
 // policyReady creates team and bulkPolicy in ns and waits until a manager has found the policy Ready.
 func (cp *controlPlane) policyReady(ns, team string) {
@@ -357,10 +369,10 @@ func (s *routedSeries) lastRiseBefore(t time.Time) time.Time {
 	return last
 }
 
-// streamLeads upserts bulk-NNNNN leads (every tenth below the qualification gate, as seedBulk does)
+// streamBulkLeads upserts bulk-NNNNN leads (every tenth below the qualification gate, as seedBulk does)
 // into each store at rate per second until ctx ends, and returns how many it wrote to each (a
 // multiple of ten, so checkEveryLeadDecidedOnce's count of disqualified leads holds).
-func streamLeads(ctx context.Context, t testing.TB, rate int, stores ...store.Backend) <-chan int {
+func streamBulkLeads(ctx context.Context, t testing.TB, rate int, stores ...store.Backend) <-chan int {
 	out := make(chan int, 1)
 	go func() {
 		n := 0

@@ -104,7 +104,7 @@ func TestAPIServerRestartUnderLoad(t *testing.T) {
 	routedPlain := sampleRouted(sampleCtx, stPlain, plain+"/bulk")
 	routedElected := sampleRouted(sampleCtx, stElected, elected+"/bulk")
 	streamCtx, stopStream := context.WithCancel(context.Background())
-	written := streamLeads(streamCtx, t, 50, stPlain, stElected)
+	written := streamBulkLeads(streamCtx, t, 50, stPlain, stElected)
 	defer stopStream()
 
 	time.Sleep(3 * time.Second)
@@ -390,8 +390,8 @@ func TestManagerKilledRepeatedly(t *testing.T) {
 		lo, hi = min(lo, c), max(hi, c)
 	}
 	t.Logf("round-robin history by member: %v", counts)
-	if sum != qualified || len(counts) != 4 {
-		t.Errorf("round-robin history counts %d routed leads over %d members, want %d over 4", sum, len(counts), qualified)
+	if sum != qualified || len(counts) != soakMembers {
+		t.Errorf("round-robin history counts %d routed leads over %d members, want %d over %d", sum, len(counts), qualified, soakMembers)
 	}
 	if spread := hi - lo; spread > qualified/20 {
 		t.Errorf("round robin spread %d between members (of %d routed), want at most %d", spread, qualified, qualified/20)
