@@ -51,8 +51,8 @@ func TestAPIServerRestartUnderLoad(t *testing.T) {
 	stPlain, _ := openStore(t, "sqlite", clock.Real{})
 	stElected, _ := openStore(t, "postgres", clock.Real{})
 
-	_, stopPlain := runManager(t, cp.cfg, stPlain, managerOpts{ns: plain})
-	t.Cleanup(stopPlain)
+	plainDone, stopPlain := runManager(t, cp.cfg, stPlain, managerOpts{ns: plain})
+	t.Cleanup(func() { stopPlain(); <-plainDone })
 
 	// The elected manager runs under a supervisor that starts a new one whenever it exits, as the
 	// kubelet restarts a container whose process ended.
