@@ -32,7 +32,18 @@ type eventAggregator struct {
 	pace    throttle[eventKey]
 	mu      sync.Mutex
 	pending map[eventKey]*eventTally
+	// sentAt is the policy's resourceVersion when its last Event of a reason went out. client-go's
+	// recorder keys Events by the object reference, resourceVersion included, and folds an Event
+	// whose key it sent in the last minutes into a series of the old one: count 2, the old note, the
+	// new counts lost. The resourceVersion stays put while the status cannot be written (the API
+	// server is down), so an Event is held back until it moves; see emit.
+	sentAt map[eventKey]string
 }
+
+// maxHeld is how long an Event waits for its policy's resourceVersion to move before it goes out
+// anyway: client-go forgets an Event it sent after 6 minutes, so one held that long goes out as a
+// new Event, not as a series.
+const maxHeld = 6 * time.Minute
 
 type eventKey struct {
 	policy types.NamespacedName
@@ -61,6 +72,7 @@ func (a *eventAggregator) add(policy types.NamespacedName, reason, eventType, ac
 			a.pace.interval = eventInterval
 		}
 		a.pending = map[eventKey]*eventTally{}
+		a.sentAt = map[eventKey]string{}
 	})
 	k := eventKey{policy: policy, reason: reason}
 	a.mu.Lock()
@@ -77,26 +89,37 @@ func (a *eventAggregator) add(policy types.NamespacedName, reason, eventType, ac
 	}
 	a.mu.Unlock()
 	// The Event carries every count added until it goes out.
-	a.pace.do(k, true, func() {
-		a.mu.Lock()
-		t := a.pending[k]
-		delete(a.pending, k)
-		a.mu.Unlock()
-		if t != nil {
-			a.emit(k, t, time.Since(t.since))
-		}
-	})
+	a.pace.do(k, true, func() { a.flush(k) })
 }
 
-func (a *eventAggregator) emit(k eventKey, t *eventTally, window time.Duration) {
+// flush sends the pending Event of k, or, while the policy's resourceVersion is the one its last
+// Event went out with, keeps it pending for another interval.
+func (a *eventAggregator) flush(k eventKey) {
 	obj := &leadopsv1.LeadPolicy{}
 	// The recorder needs the object's UID to attach the Event; read it from the cache.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := a.Client.Get(ctx, k.policy, obj); err != nil {
+	err := a.Client.Get(ctx, k.policy, obj)
+	a.mu.Lock()
+	t := a.pending[k]
+	if t == nil {
+		a.mu.Unlock()
 		return
 	}
-	a.Recorder.Eventf(obj, nil, t.eventType, k.reason, t.action, "%s", t.render(t.counts, t.extra, window))
+	if err == nil && obj.ResourceVersion == a.sentAt[k] && time.Since(t.since) < maxHeld {
+		a.mu.Unlock()
+		a.pace.do(k, true, func() { a.flush(k) })
+		return
+	}
+	delete(a.pending, k)
+	if err == nil {
+		a.sentAt[k] = obj.ResourceVersion
+	}
+	a.mu.Unlock()
+	if err != nil {
+		return
+	}
+	a.Recorder.Eventf(obj, nil, t.eventType, k.reason, t.action, "%s", t.render(t.counts, t.extra, time.Since(t.since)))
 }
 
 // countsNote renders counts as "3 routed, 1 queued" in the order of labels, skipping zeros.
