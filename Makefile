@@ -82,6 +82,23 @@ bench: envtest ## Run the benchmarks and print their figures: lead store (ingest
 	KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" \
 		$(GO) test ./controllers/ -run '^$$' -bench '$(BENCH)' -benchtime=1x -count=1 -timeout 30m
 
+# FUZZTIME is how long `make fuzz` runs each fuzz target; FUZZ selects targets by name (a grep pattern).
+FUZZTIME ?= 1m
+FUZZ ?= .
+# FUZZFLAGS adds go test flags to each run, e.g. FUZZFLAGS=-parallel=1 on a shared machine.
+FUZZFLAGS ?=
+FUZZ_TARGETS = ./internal/api:FuzzUpsertBody ./internal/csvimport:FuzzParse ./internal/celenv:FuzzCompileEval \
+	./internal/slaclock:FuzzDeadlineElapsed ./internal/goals:FuzzResolvePeriod
+
+.PHONY: fuzz
+fuzz: ## Run each fuzz target for FUZZTIME (default 1m), one after the other: API JSON bodies, CSV import, CEL expressions, business-hours clock, goal periods. A crasher is written to the package's testdata/fuzz/ (commit it: it becomes a regression seed that `make test` runs).
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "$$name" | grep -qE '$(FUZZ)' || continue; \
+		echo "== $$name ($$pkg) for $(FUZZTIME)"; \
+		$(GO) test $$pkg -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $(FUZZFLAGS) || exit 1; \
+	done
+
 ##@ Build
 
 .PHONY: build
