@@ -75,7 +75,7 @@ docs: ## Regenerate docs/api-reference.md from the CRDs (run after `make manifes
 BENCH ?= .
 
 .PHONY: bench
-bench: envtest ## Run the benchmarks and print their figures: lead store (ingest with normalization, commits, SLA scans, goal metrics), normalization, leadctl (validate of the samples, preview of 100,000 leads), then the controllers end to end (routing latency, routing behind an expensive waiting queue, 100,000-lead burst vs a plain UPDATE, SLA breach delay).
+bench: envtest ## Run the benchmarks and print their figures: lead store (ingest with normalization, commits, SLA scans, goal metrics), normalization, leadctl (validate of the samples, preview of 100,000 leads), the HTTP API under load (vegeta: rising upsert rates on both stores with routing, a flood, RSS with 1,000,000 leads), then the controllers end to end (routing latency, routing behind an expensive waiting queue, 100,000-lead burst vs a plain UPDATE, SLA breach delay).
 	KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" \
 		$(GO) test $$($(GO) list ./... | grep -v '/controllers$$') -p 1 -run '^$$' -bench '$(BENCH)' -benchmem -count=1 -timeout 30m
 	@# Each controller benchmark runs one whole scenario (manager, envtest, store) per iteration: once.
