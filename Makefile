@@ -75,7 +75,7 @@ docs: ## Regenerate docs/api-reference.md from the CRDs (run after `make manifes
 BENCH ?= .
 
 .PHONY: bench
-bench: envtest ## Run the benchmarks and print their figures: lead store (ingest with normalization, commits, SLA scans, goal metrics), normalization, leadctl (validate of the samples, preview of 100,000 leads), then the controllers end to end (routing latency, routing behind an expensive waiting queue, 100,000-lead burst vs a plain UPDATE, SLA breach delay).
+bench: envtest ## Run the benchmarks and print their figures: lead store (ingest with normalization, commits, SLA scans, goal metrics), normalization, leadctl (validate of the samples, preview of 100,000 leads), the HTTP API under load (vegeta: rising upsert rates on both stores with routing, a flood, RSS with 1,000,000 leads), then the controllers end to end (routing latency, routing behind an expensive waiting queue, 100,000-lead burst vs a plain UPDATE, SLA breach delay).
 	KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" \
 		$(GO) test $$($(GO) list ./... | grep -v '/controllers$$') -p 1 -run '^$$' -bench '$(BENCH)' -benchmem -count=1 -timeout 30m
 	@# Each controller benchmark runs one whole scenario (manager, envtest, store) per iteration: once.
@@ -86,6 +86,23 @@ bench: envtest ## Run the benchmarks and print their figures: lead store (ingest
 soak: envtest ## Run the cluster fault scenarios at soak size (LEADOPS_SOAK=1): 50,000 leads through 50 SIGKILLs of two manager processes on PostgreSQL, the kube-apiserver restart under load. `make test` runs them at the issue's size (10,000 leads, 10 kills).
 	LEADOPS_SOAK=1 KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" \
 		$(GO) test ./controllers/ -run 'Killed|APIServerRestart' -count=1 -v -timeout 30m
+
+# FUZZTIME is how long `make fuzz` runs each fuzz target; FUZZ selects targets by name (a grep pattern).
+FUZZTIME ?= 1m
+FUZZ ?= .
+# FUZZFLAGS adds go test flags to each run, e.g. FUZZFLAGS=-parallel=1 on a shared machine.
+FUZZFLAGS ?=
+FUZZ_TARGETS = ./internal/api:FuzzUpsertBody ./internal/csvimport:FuzzParse ./internal/celenv:FuzzCompileEval \
+	./internal/slaclock:FuzzDeadlineElapsed ./internal/goals:FuzzResolvePeriod
+
+.PHONY: fuzz
+fuzz: ## Run each fuzz target for FUZZTIME (default 1m), one after the other: API JSON bodies, CSV import, CEL expressions, business-hours clock, goal periods. A crasher is written to the package's testdata/fuzz/ (commit it: it becomes a regression seed that `make test` runs).
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "$$name" | grep -qE '$(FUZZ)' || continue; \
+		echo "== $$name ($$pkg) for $(FUZZTIME)"; \
+		$(GO) test $$pkg -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $(FUZZFLAGS) || exit 1; \
+	done
 
 ##@ Build
 

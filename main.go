@@ -107,7 +107,7 @@ func run(ctx context.Context, cfg config) error {
 		if err != nil {
 			return err
 		}
-		srv, err := api.NewServer(leadStore, withAPISecurity(api.Options{Addr: cfg.apiAddr, TokenFile: cfg.apiTokenFile, Logger: ctrl.Log.WithName("api"), CRM: crmOpts}))
+		srv, err := api.NewServer(leadStore, withAPISecurity(withAPIOverload(api.Options{Addr: cfg.apiAddr, TokenFile: cfg.apiTokenFile, Logger: ctrl.Log.WithName("api"), CRM: crmOpts})))
 		if err != nil {
 			return fmt.Errorf("setting up the HTTP API (set --api-token-file, or --api-bind-address=0 to run without it): %w", err)
 		}

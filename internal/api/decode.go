@@ -74,6 +74,9 @@ func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, dst any) err
 	if !utf8.Valid(raw) {
 		return invalid(fielderr.List{invalidUTF8(raw)})
 	}
+	if off, found := loneSurrogate(raw); found && derr == nil {
+		return invalid(fielderr.List{textErrorAt(raw, off, surrogateMsg)})
+	}
 	if derr != nil {
 		return decodeError(derr, raw)
 	}

@@ -31,6 +31,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.log.V(1).Info("request", "method", r.Method, "route", pattern, "status", rec.status,
 			"bytes", rec.bytes, "actor", actor, "duration", time.Since(start).String())
 	}()
+	release, admitted := s.overload.admit(rec, r)
+	if !admitted {
+		return
+	}
+	defer release()
 
 	public := s.isPublic(r)
 	var tok *token

@@ -58,6 +58,10 @@ type Options struct {
 	ShutdownTimeout time.Duration
 	// CRM serves the CRM inbound endpoints (crm.go); nil: they answer 404.
 	CRM *CRMOptions
+	// MaxInFlight bounds the write requests served at once, MaxQueueWait how long one over the limit
+	// waits before it gets 503 with Retry-After (overload.go); zero: the defaults.
+	MaxInFlight  int
+	MaxQueueWait time.Duration
 }
 
 // Store is what the API needs from the lead store: leads with their audit trail, activities,
@@ -102,6 +106,8 @@ type Server struct {
 	// startErr is why Start could not listen. Together they are Ready's answer.
 	serving  atomic.Bool
 	startErr atomic.Pointer[error]
+
+	overload *overload
 }
 
 // NewServer checks the options, loads the token file once (a missing or unreadable file is an error at
@@ -154,6 +160,7 @@ func NewServer(st Store, opts Options) (*Server, error) {
 			s.routeScopes[rt.Pattern()] = rt.requiredScope()
 		}
 	}
+	s.overload = newOverload(opts.MaxInFlight, opts.MaxQueueWait)
 	return s, nil
 }
 
