@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
@@ -135,6 +137,31 @@ func startEnv(t testing.TB, backend string, now time.Time, opts ...envOption) *t
 	return e
 }
 
+// managerReaders holds, per namespace, the cache-backed client of the manager last started for it:
+// what the reconcilers see, which can lag what the API server answers.
+var managerReaders sync.Map // namespace → client.Reader
+
+// eventuallyCached waits until the manager's own cache shows obj as ok wants it: a test that acts
+// right after a status condition turned would otherwise race the informers (the reconcilers have
+// not seen the change yet).
+func (e *testEnv) eventuallyCached(obj client.Object, what string, ok func() bool) {
+	e.t.Helper()
+	r, found := managerReaders.Load(e.ns)
+	if !found {
+		e.t.Fatalf("no manager started for namespace %s", e.ns)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if err := r.(client.Reader).Get(context.Background(), client.ObjectKeyFromObject(obj), obj); err == nil && ok() {
+			return
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("the manager's cache never showed %s/%s %s", obj.GetNamespace(), obj.GetName(), what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // startManager runs a manager restricted to namespace ns until the returned stop is called (or the
 // test ends).
 func startManager(t testing.TB, ns string, st store.Backend, clk clock.Clock) func() {
@@ -163,6 +190,7 @@ func startManagerLogging(t testing.TB, ns string, st store.Backend, clk clock.Cl
 		cancel()
 		t.Fatal(err)
 	}
+	managerReaders.Store(ns, mgr.GetClient())
 	done := make(chan error, 1)
 	go func() { done <- mgr.Start(ctx) }()
 	stopped := false

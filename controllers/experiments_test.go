@@ -58,6 +58,11 @@ func TestExperimentSplitRoutesByArm(t *testing.T) {
 			mustCreate(t, e.ns, experimentYAML("split", policyArms, window(testNow.Add(-time.Hour), testNow.Add(14*24*time.Hour))))
 			x := e.experiment("split")
 			eventuallyCondition(t, x, leadopsv1.ConditionReady, "True", leadopsv1.ReasonReconciled)
+			// The router takes the experiments its cache shows Ready: the first lead must not beat it.
+			e.eventuallyCached(x, "Ready", func() bool {
+				c := meta.FindStatusCondition(x.Status.Conditions, leadopsv1.ConditionReady)
+				return c != nil && c.Status == metav1.ConditionTrue && c.ObservedGeneration == x.Generation
+			})
 			key := e.ns + "/split"
 			c := e.apiClient()
 			ownerPrefix := map[string]string{"control": "sdr-", "b": "ae-"}
