@@ -20,9 +20,12 @@ func (s *Store) ErasePersonalData(ctx context.Context, leadID, actor string) (st
 	}
 	now := s.opts.Now()
 	out := store.Erasure{At: now}
+	if !core.ValidID(leadID) {
+		return store.Erasure{}, fmt.Errorf("erase personal data of lead %q: %w", leadID, store.ErrNotFound)
+	}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT id::text FROM leads WHERE id = $1
-			UNION ALL (SELECT id::text FROM leads WHERE duplicate_of = $1 ORDER BY id)`, leadID)
+		rows, err := tx.Query(ctx, `SELECT id::text FROM leads WHERE id = $1::text::uuid
+			UNION ALL (SELECT id::text FROM leads WHERE duplicate_of = $1::text ORDER BY id)`, leadID)
 		if err != nil {
 			return err
 		}
