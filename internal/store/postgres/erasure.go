@@ -175,4 +175,3 @@ func scanChains(ctx context.Context, q querier, where string, args []any, fn fun
 	}
 	return nil
 }
-

@@ -17,8 +17,6 @@ const (
 	auditHeadSQL = `SELECT hash FROM audit_events WHERE lead_id = ? AND hash IS NOT NULL ORDER BY id DESC LIMIT 1`
 )
 
-
-
 func insertAudit(ctx context.Context, tx *sql.Tx, ev store.AuditEvent) error {
 	prev, err := auditHead(ctx, tx.QueryRowContext(ctx, auditHeadSQL, ev.LeadID))
 	if err != nil {
