@@ -6,7 +6,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
+	"time"
 
 	"github.com/leadops/leadops/internal/canonjson"
 )
@@ -45,11 +47,11 @@ func CanonicalAuditData(m map[string]any) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if canonjson.RoundTrips(m) {
+	if stableJSON(m) {
 		return string(b), nil
 	}
-	// Structs, integers and nested values: decode and encode again so the text is the one a reader
-	// of the stored row computes.
+	// Structs and other values whose encoding changes once decoded: decode and encode again, so the
+	// text is the one a reader of the stored row computes.
 	var plain any
 	if err := json.Unmarshal(b, &plain); err != nil {
 		return "", err
@@ -61,6 +63,48 @@ func CanonicalAuditData(m map[string]any) (string, error) {
 		return "{}", nil
 	}
 	return string(b), nil
+}
+
+// maxExactInt is the largest integer a float64 holds exactly: encoding/json writes it the same way
+// as an int and as the float64 it decodes to.
+const maxExactInt = 1 << 53
+
+// stableJSON reports whether json.Marshal(v) is the same text as json.Marshal of v decoded back
+// into plain JSON values: strings, booleans, nil, finite floats, integers a float64 holds exactly,
+// times (written as strings), and slices and string-keyed maps of those (maps are written with
+// sorted keys either way). Structs are not: their fields come in declaration order.
+func stableJSON(v any) bool {
+	switch v := v.(type) {
+	case nil, string, bool, time.Time:
+		return true
+	case float64:
+		return !math.IsInf(v, 0) && !math.IsNaN(v) // the shortest form decodes to the same float64
+	case int:
+		return v > -maxExactInt && v < maxExactInt
+	case int64:
+		return v > -maxExactInt && v < maxExactInt
+	case int32, uint32, int16, uint16, int8, uint8:
+		return true
+	case []string:
+		return true
+	case []any:
+		for _, e := range v {
+			if !stableJSON(e) {
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		for _, e := range v {
+			if !stableJSON(e) {
+				return false
+			}
+		}
+		return true
+	case map[string]string:
+		return true
+	}
+	return false
 }
 
 func appendNS(b []byte, s string) []byte {

@@ -46,6 +46,7 @@ func TestCanonicalAuditDataRoundTrips(t *testing.T) {
 		{"candidates": []considered{{Member: "rep-b", Why: "full", Load: 3}, {Member: "rep-a", Why: "won"}}},
 		{"account": map[string]any{"domain": "example.com", "confidence": 0.9}, "due": time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC)},
 		{"reason": "<b>&</b>", "ü": "ß"},
+		{"big": int64(1) << 60, "small": 1e-7, "huge": 1e300, "list": []any{1, "a", nil, true}},
 	} {
 		written, err := store.CanonicalAuditData(m)
 		if err != nil {
