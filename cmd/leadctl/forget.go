@@ -14,7 +14,8 @@ email, name, phone, company, domain, attributes, the original values as sent, th
 and free-text reasons, on the lead and in its audit log. Stage, times, owner, team, policy, rule,
 amount, source, campaign and score stay, so goal and SLA figures do not change. The audit log
 records who asked and when (an "erased" event), never what was erased; the hash chain still
-verifies (leadctl audit verify). Through --server it needs an operator's token; see docs/privacy.md.`
+verifies (leadctl audit verify). Through --server it needs a token with the admin scope; see
+docs/privacy.md.`
 
 // eraser is the backend method behind forget: both backends have it.
 type eraser interface {

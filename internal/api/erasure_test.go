@@ -4,19 +4,27 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/leadops/leadops/internal/api"
 	"github.com/leadops/leadops/internal/lead"
 	"github.com/leadops/leadops/internal/store"
 )
 
 // TestErasePersonalData: DELETE /v1/leads/{id}/personal-data wipes the lead's personal data, keeps
 // its facts, records an erased event by the token's name, answers 404 for an unknown lead and 401
-// without a token.
+// without a token and 403 to a token without the admin scope.
 func TestErasePersonalData(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, st store.Backend) {
-		ts := startServer(t, st, nil)
+		// alice is an operator (admin); hubspot a marketing tool (leads:write, leads:read).
+		tokens := filepath.Join(t.TempDir(), "tokens")
+		if err := os.WriteFile(tokens, []byte("alice:"+tokenAlice+" scopes=admin\nhubspot:"+tokenHubspot+" scopes=leads:write,leads:read\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		ts := startServer(t, st, func(o *api.Options) { o.TokenFile = tokens })
 		ctx := context.Background()
 		l, _, err := ts.hubspot.UpsertLead(ctx, store.LeadInput{ExternalID: "E-1", Email: "ann@example.com", Name: "Ann Example",
 			Phone: "+4930123456", Company: "Ann Consulting", Source: "webinar", Attributes: map[string]any{"note": "Ann's cat"}})
@@ -25,6 +33,9 @@ func TestErasePersonalData(t *testing.T) {
 		}
 		if r := ts.do(t, http.MethodDelete, "/v1/leads/"+l.ID+"/personal-data", "", "", nil); r.status != http.StatusUnauthorized {
 			t.Fatalf("without a token: HTTP %d, want 401", r.status)
+		}
+		if _, err := ts.hubspot.ErasePersonalData(ctx, l.ID); err == nil || !strings.Contains(err.Error(), "403") {
+			t.Fatalf("erase with a leads:write token: %v, want 403", err)
 		}
 		er, err := ts.alice.ErasePersonalData(ctx, l.ID)
 		if err != nil {
