@@ -3,9 +3,9 @@
 -- content_hash and hash are each event's content digest and chain hash (store.ChainEvent). Events
 -- written before this migration keep NULL digests: they are the unchained prefix of their lead's
 -- chain, taken as given (verify counts them), and the chain starts at a lead's first new event.
--- audit_append computes the chain hashes of a batch in one statement: per event one backward probe
--- of audit_events_lead_idx for its lead's head (events of the same lead later in the batch chain to
--- the earlier ones). It relies on what every writer of the store does: an event is appended in the
+-- audit_append computes the chain hashes of a batch in one statement: per lead one backward probe
+-- of audit_events_lead_idx for its head (none for a lead created in the batch; events of the same
+-- lead later in the batch chain to the earlier ones). It relies on what every writer of the store does: an event is appended in the
 -- transaction that wrote (and so row-locked) its lead, so two transactions never extend one lead's
 -- chain at once.
 --
@@ -33,11 +33,15 @@ DECLARE
     prev   bytea;
     r      record;
 BEGIN
+    -- Only a lead's first event in the batch needs its head, and a lead's "created" event is its
+    -- first ever (the store writes it only when it inserts the lead): no probe for those.
     FOR r IN
         SELECT e.ord, e.lead_id, e.entry,
-               (SELECT a.hash FROM audit_events a WHERE a.lead_id = e.lead_id AND a.hash IS NOT NULL
-                ORDER BY a.id DESC LIMIT 1) AS head
-        FROM unnest(p_lead::uuid[], p_entry) WITH ORDINALITY AS e(lead_id, entry, ord)
+               CASE WHEN e.first AND e.typ <> 'created' THEN
+                   (SELECT a.hash FROM audit_events a WHERE a.lead_id = e.lead_id AND a.hash IS NOT NULL
+                    ORDER BY a.id DESC LIMIT 1) END AS head
+        FROM (SELECT u.*, row_number() OVER (PARTITION BY u.lead_id ORDER BY u.ord) = 1 AS first
+              FROM unnest(p_lead::uuid[], p_entry, p_type) WITH ORDINALITY AS u(lead_id, entry, typ, ord)) e
         ORDER BY e.lead_id, e.ord
     LOOP
         IF cur IS DISTINCT FROM r.lead_id THEN
