@@ -54,6 +54,8 @@ func commands() []command {
 		{"reject", "ID --reason TEXT", "reject a lead back to marketing, with the reason", "", activity("reject")},
 		{"win", "ID --amount N", "record a won deal and its amount", "", activity("win")},
 		{"lose", "ID", "record a lost deal", "", activity("lose")},
+		{"forget", "ID", "erase the personal data of a lead and its duplicates", forgetHelp, runForget},
+		{"audit", "verify [ID]", "check the tamper-evident audit log of a lead or the whole store", auditHelp, runAudit},
 		{"explain", "ID", "tell a lead's story from its audit log, or why it was not routed", explainHelp, runExplain},
 		{"scorecard", "--quarter 2027-Q1", "marketing's and sales' numbers and goal progress for a period", scorecardHelp, runScorecard},
 		{"experiment", "report NAME", "a LeadExperiment's arms, figures and verdict from the lead store", experimentHelp, runExperiment},

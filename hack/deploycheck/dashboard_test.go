@@ -50,6 +50,8 @@ var exportedMetrics = map[string]string{
 	"leadops_event_subscription_lag_seconds":   "gauge",
 	"leadops_event_subscription_disabled":      "gauge",
 	"leadops_event_subscription_config_errors": "gauge",
+	// Personal data retention (main_retention.go).
+	"leadops_personal_data_erased_total": "counter",
 }
 
 // seriesName maps a series name in a query to its metric family, or "" when it is not exported.

@@ -31,6 +31,7 @@ func (s *Server) routes() []route {
 		{method: http.MethodGet, path: "/v1/leads/by-external-id/{externalId}", scope: ScopeLeadsRead, handler: h(s.getLeadByExternalID)},
 		// activities:own at the door; recordActivity then checks the lead's owner unless activities:any.
 		{method: http.MethodPost, path: "/v1/leads/{id}/activities", scope: ScopeActivitiesOwn, handler: h(s.recordActivity)},
+		{method: http.MethodDelete, path: "/v1/leads/{id}/personal-data", scope: ScopeAdmin, handler: h(s.erasePersonalData)},
 		{method: http.MethodPut, path: "/v1/accounts/{domain}", scope: ScopeLeadsWrite, handler: h(s.upsertAccount)},
 		{method: http.MethodGet, path: "/v1/accounts/{domain}", scope: ScopeLeadsRead, handler: h(s.getAccount)},
 		{method: http.MethodGet, path: "/v1/events", scope: ScopeLeadsRead, handler: h(s.listEvents)},

@@ -81,6 +81,8 @@ type Store interface {
 	// a long poll.
 	EventsAfter(ctx context.Context, q store.FeedQuery) (store.FeedPage, error)
 	Subscribe(ctx context.Context) (<-chan store.Change, error)
+	// ErasePersonalData backs DELETE /v1/leads/{id}/personal-data (erasure.go).
+	ErasePersonalData(ctx context.Context, leadID, actor string) (store.Erasure, error)
 }
 
 // Server serves the API. It is an http.Handler and a controller-runtime manager.Runnable.

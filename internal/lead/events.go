@@ -33,6 +33,11 @@ const (
 	EventDuplicate         = "duplicate"
 	EventDuplicateAttached = "duplicate_attached"
 	EventDuplicateHandled  = "duplicate_handled"
+
+	// EventErased records an erasure of the lead's personal data (store.Backend.ErasePersonalData):
+	// who asked and when, never what was erased (data "events" and "redacted", see
+	// docs/audit-chain.md).
+	EventErased = "erased"
 )
 
 // SLAKind names one of a handoff's two SLAs the way the audit log (a breach's "sla" data), the

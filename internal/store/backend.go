@@ -46,6 +46,23 @@ type Backend interface {
 	// Audit returns every audit event of a lead, oldest first.
 	Audit(ctx context.Context, leadID string) ([]AuditEvent, error)
 
+	// AuditChain calls fn with the audit rows of leadID and their digests, oldest first; with leadID
+	// "" every lead's, lead by lead, streaming. Leads without events are skipped. VerifyChain checks
+	// them (leadctl audit verify).
+	AuditChain(ctx context.Context, leadID string, fn func(leadID string, rows []ChainRow) error) error
+
+	// Personal data (docs/privacy.md).
+
+	// ErasePersonalData erases the personal data of a lead and of its duplicates (ErasedLead on each
+	// lead, RedactedEvent on each of their audit events) and appends an erased event by actor to
+	// each, in one transaction. ErrNotFound for an unknown lead. Erasing again redacts what came
+	// since and records another erased event.
+	ErasePersonalData(ctx context.Context, leadID, actor string) (Erasure, error)
+	// ErasableLeads returns up to limit ids of leads in ErasableStages, closed (won, lost) or last
+	// changed (disqualified) before t, whose personal data was never erased, oldest first (an index
+	// on exactly those).
+	ErasableLeads(ctx context.Context, closedBefore time.Time, limit int) ([]string, error)
+
 	// The event feed: the whole audit log in one order for consumers outside (webhooks, CRM
 	// write-back, GET /v1/events), each following it from a position it saves (feed.go).
 

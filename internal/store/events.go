@@ -8,6 +8,7 @@ import "github.com/leadops/leadops/internal/lead"
 const (
 	EventCreated = lead.EventCreated
 	EventUpdated = lead.EventUpdated
+	EventErased  = lead.EventErased
 )
 
 // EventType is the audit event type recorded for a rep activity: the past tense of its kind. A route

@@ -62,4 +62,5 @@ var EventTypes = []string{
 	lead.EventTouched, lead.EventAccepted, lead.EventRejected, lead.EventWon, lead.EventLost,
 	lead.EventBreached, lead.EventReassigned, lead.EventEscalated,
 	lead.EventDuplicate, lead.EventDuplicateAttached, lead.EventDuplicateHandled,
+	lead.EventErased,
 }

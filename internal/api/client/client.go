@@ -84,6 +84,14 @@ func (c *Client) Apply(ctx context.Context, id string, a api.ActivityRequest) (*
 	return l, err
 }
 
+// ErasePersonalData erases the personal data of a lead and its duplicates; the server records the
+// token's name as who asked.
+func (c *Client) ErasePersonalData(ctx context.Context, id string) (store.Erasure, error) {
+	var er store.Erasure
+	_, err := c.do(ctx, http.MethodDelete, "/v1/leads/"+url.PathEscape(id)+"/personal-data", nil, &er)
+	return er, err
+}
+
 // ListLeads returns one page of a queue.
 func (c *Client) ListLeads(ctx context.Context, f store.ListFilter) (store.Page, error) {
 	q := url.Values{}

@@ -48,17 +48,21 @@ func queueRecordAndNotify(b *pgx.Batch, written []string, seqs []int64, events [
 		n := len(events)
 		leadIDs, ats := make([]string, n), make([]time.Time, n)
 		actors, types, reasons, data := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		contents, entries := make([][]byte, n), make([][]byte, n)
 		for i, ev := range events {
-			d, err := jsonText(ev.Data)
+			d, err := store.CanonicalAuditData(ev.Data)
 			if err != nil {
 				return &store.FieldError{Path: "data", Message: "audit data not representable as JSON"}
 			}
+			// The chain hash needs the lead's head, which audit_append reads in the database; Go
+			// computes the rest (docs/audit-chain.md).
+			c := store.ContentHash(ev.Reason, d)
+			e := store.EntryHash(ev.LeadID, ev.At.UnixMicro(), ev.Actor, ev.Type, c[:])
 			leadIDs[i], ats[i], actors[i], types[i], reasons[i], data[i] = ev.LeadID, ev.At, ev.Actor, ev.Type, ev.Reason, d
+			contents[i], entries[i] = c[:], e[:]
 		}
-		b.Queue(`INSERT INTO audit_events (lead_id, at, actor, type, reason, data)
-			SELECT lead_id::uuid, at, actor, type, reason, data::jsonb
-			FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[])
-			AS e(lead_id, at, actor, type, reason, data)`, leadIDs, ats, actors, types, reasons, data)
+		b.Queue(`SELECT audit_append($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bytea[], $8::bytea[])`,
+			leadIDs, ats, actors, types, reasons, data, contents, entries)
 	}
 	switch {
 	case len(written) == 0:

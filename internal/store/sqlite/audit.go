@@ -4,15 +4,25 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/leadops/leadops/internal/store"
 )
 
-const insertAuditSQL = `INSERT INTO audit_events (lead_id, at, actor, type, reason, data) VALUES (?, ?, ?, ?, ?, ?)`
+const (
+	insertAuditSQL = `INSERT INTO audit_events (lead_id, at, actor, type, reason, data, content_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+	// auditHeadSQL reads a lead's chain head: one writer at a time on SQLite, so it cannot move
+	// before the insert that follows in the same transaction.
+	auditHeadSQL = `SELECT hash FROM audit_events WHERE lead_id = ? AND hash IS NOT NULL ORDER BY id DESC LIMIT 1`
+)
 
 func insertAudit(ctx context.Context, tx *sql.Tx, ev store.AuditEvent) error {
-	args, err := auditArgs(ev)
+	prev, err := auditHead(ctx, tx.QueryRowContext(ctx, auditHeadSQL, ev.LeadID))
+	if err != nil {
+		return err
+	}
+	args, err := auditArgs(prev, ev)
 	if err != nil {
 		return err
 	}
@@ -20,16 +30,21 @@ func insertAudit(ctx context.Context, tx *sql.Tx, ev store.AuditEvent) error {
 	return err
 }
 
-func auditArgs(ev store.AuditEvent) ([]any, error) {
-	data := "{}"
-	if len(ev.Data) > 0 {
-		b, err := json.Marshal(ev.Data)
-		if err != nil {
-			return nil, &store.FieldError{Path: "data", Message: "audit data not representable as JSON"}
-		}
-		data = string(b)
+func auditHead(ctx context.Context, row *sql.Row) ([]byte, error) {
+	var h []byte
+	if err := row.Scan(&h); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("read audit chain head: %w", err)
 	}
-	return []any{ev.LeadID, ev.At.UnixMicro(), ev.Actor, ev.Type, ev.Reason, data}, nil
+	return h, nil
+}
+
+// auditArgs are the insert's arguments for ev chained after prev (its lead's head, nil for none).
+func auditArgs(prev []byte, ev store.AuditEvent) ([]any, error) {
+	dg, data, err := store.ChainEvent(prev, ev)
+	if err != nil {
+		return nil, &store.FieldError{Path: "data", Message: "audit data not representable as JSON"}
+	}
+	return []any{ev.LeadID, ev.At.UnixMicro(), ev.Actor, ev.Type, ev.Reason, data, dg.Content[:], dg.Hash[:]}, nil
 }
 
 // Audit returns the audit trail of a lead, oldest first.

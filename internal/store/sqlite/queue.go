@@ -132,6 +132,11 @@ func (s *Store) CommitDecisions(ctx context.Context, ds []store.Decision) ([]*le
 			return err
 		}
 		defer aud.Close()
+		head, err := tx.PrepareContext(ctx, auditHeadSQL)
+		if err != nil {
+			return err
+		}
+		defer head.Close()
 		now := s.opts.Now()
 		for i, d := range ds {
 			var (
@@ -166,14 +171,24 @@ func (s *Store) CommitDecisions(ctx context.Context, ds []store.Decision) ([]*le
 			if n, err := res.RowsAffected(); err != nil || n != 1 {
 				return fmt.Errorf("lead %s: version moved under the write lock (%d rows, %v)", cur.ID, n, err)
 			}
+			var prev []byte
+			if len(evs) > 0 {
+				if prev, err = auditHead(ctx, head.QueryRowContext(ctx, cur.ID)); err != nil {
+					return err
+				}
+			}
 			for _, ev := range evs {
-				a, err := auditArgs(ev)
+				if ev.LeadID != cur.ID { // decisions record events of their own lead only
+					return &store.ItemError{Index: i, Err: fmt.Errorf("audit event of lead %s in the decision of lead %s", ev.LeadID, cur.ID)}
+				}
+				a, err := auditArgs(prev, ev)
 				if err != nil {
 					return &store.ItemError{Index: i, Err: err}
 				}
 				if _, err := aud.ExecContext(ctx, a...); err != nil {
 					return err
 				}
+				prev = a[len(a)-1].([]byte)
 			}
 			applied = append(applied, next)
 		}
