@@ -126,6 +126,9 @@ func run(ctx context.Context, cfg config) error {
 	if err := setupEvents(ctx, mgr, leadStore); err != nil {
 		return err
 	}
+	if err := setupRetention(mgr, leadStore); err != nil {
+		return err
+	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return fmt.Errorf("adding health check: %w", err)
 	}
