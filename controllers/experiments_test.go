@@ -65,6 +65,18 @@ func TestExperimentSplitRoutesByArm(t *testing.T) {
 			})
 			key := e.ns + "/split"
 			c := e.apiClient()
+			// A routing pass already under way keeps the input it started with: wait for a lead that
+			// a pass knowing the experiment routed before measuring (a canary routed by an earlier
+			// pass is not an error: the experiment takes effect from the next pass).
+			for k := 0; ; k++ {
+				canary := createLead(t, c, store.LeadInput{ExternalID: fmt.Sprintf("canary-%d", k), Domain: fmt.Sprintf("canary%d.com", k), Score: 80, Source: "web", Campaign: "spring-threshold"})
+				if got := e.eventuallyLead(canary.ID, "routed", func(l *lead.Lead) bool { return l.Stage == lead.StageRouted }); got.Experiment == key {
+					break
+				}
+				if k == 20 {
+					t.Fatal("20 leads routed without the running experiment")
+				}
+			}
 			ownerPrefix := map[string]string{"control": "sdr-", "b": "ae-"}
 			policyOf := map[string]string{"control": e.ns + "/spring-sdr-first", "b": e.ns + "/spring-ae-direct"}
 			check := func(from, to int) map[string]string {
