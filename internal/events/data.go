@@ -34,6 +34,7 @@ var allowed = map[string][]string{
 	lead.EventRejected: {"from", "to", "previousOwner", "previousTeam"},
 	lead.EventWon:      {"from", "to", "amount", "previousOwner", "previousTeam"},
 	lead.EventLost:     {"from", "to", "previousOwner", "previousTeam"},
+	lead.EventErased:   {"events"},
 	lead.EventBreached: {"sla", "due", "owner", "policy"},
 	lead.EventReassigned: {"policy", "rule", "from", "to", "strategy", "why", "candidates", "reassignment",
 		"slaError"},

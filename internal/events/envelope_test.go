@@ -55,7 +55,7 @@ func TestTypes(t *testing.T) {
 			t.Errorf("AuditType(%q) = %q, want %q", tc.in, got, tc.audit)
 		}
 	}
-	if len(Types) != 12 || !KnownType("escalated") || KnownType("queued") {
+	if len(Types) != 13 || !KnownType("escalated") || !KnownType("erased") || KnownType("queued") {
 		t.Errorf("Types = %v", Types)
 	}
 }

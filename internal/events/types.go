@@ -10,12 +10,13 @@ import (
 // TypePrefix starts every CloudEvents type this package sends: "io.leadops.lead.routed".
 const TypePrefix = "io.leadops.lead."
 
-// Types are the audit event types delivered to subscriptions, in lifecycle order. The store's other
+// Types are the audit event types delivered to subscriptions, in lifecycle order; erased last, so a
+// receiver that kept a copy of the person's data knows to erase it too. The store's other
 // audit entries (updated, queued, duplicate…) are bookkeeping and are not sent.
 var Types = []string{
 	lead.EventCreated, lead.EventQualified, lead.EventDisqualified, lead.EventRouted, lead.EventTouched,
 	lead.EventAccepted, lead.EventRejected, lead.EventBreached, lead.EventReassigned, lead.EventEscalated,
-	lead.EventWon, lead.EventLost,
+	lead.EventWon, lead.EventLost, lead.EventErased,
 }
 
 // KnownType reports whether t (an audit event type such as "routed") is delivered.
