@@ -134,9 +134,16 @@ func (s *Server) recordActivity(w http.ResponseWriter, r *http.Request) error {
 	if err := s.mayActOn(r, id); err != nil {
 		return err
 	}
+	p := principalFrom(r.Context())
+	if !p.has(ScopeActivitiesAny) {
+		a.Owner = p.member // re-checked in the activity's transaction: a reassignment since is seen
+	}
 	l, err := s.store.Apply(r.Context(), id, a)
 	if errors.Is(err, store.ErrNotFound) {
 		return &apiError{status: http.StatusNotFound, msg: fmt.Sprintf("no lead with id %q", id)}
+	}
+	if errors.Is(err, store.ErrNotOwner) {
+		return p.mayActOn("")
 	}
 	if err != nil {
 		return err

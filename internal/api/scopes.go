@@ -164,9 +164,9 @@ func (s *Server) tokenInURL(r *http.Request) *apiError {
 	return nil
 }
 
-// mayActOn checks, for a token without activities:any, that the lead exists and its member owns it.
-// The owner is read before the store applies the activity, so a reassignment in between is not seen;
-// the router reassigns only unaccepted leads, and the audit trail records the actor either way.
+// mayActOn checks, for a token without activities:any, that the lead exists and its member owns it,
+// for a 404 or 403 before anything is applied; recordActivity then makes the activity conditional on
+// that owner (store.Activity.Owner), so a reassignment between this read and the write is refused too.
 func (s *Server) mayActOn(r *http.Request, id string) error {
 	p := principalFrom(r.Context())
 	if p.has(ScopeActivitiesAny) {

@@ -54,6 +54,10 @@ type Activity struct {
 	Amount float64      `json:"amount,omitempty"`
 	// At defaults to the store's clock when zero.
 	At time.Time `json:"at,omitempty"`
+	// Owner, when set, makes the activity conditional on the lead's owner being Owner when it is
+	// applied (checked in the activity's own transaction, so a reassignment in between is seen):
+	// ErrNotOwner otherwise, and nothing changes. A rep's token acts only on its member's leads so.
+	Owner string `json:"-"`
 }
 
 // AuditEvent is one entry of the append-only audit log.
@@ -106,6 +110,8 @@ var (
 	ErrNotFound  = errors.New("not found")
 	ErrConflict  = errors.New("the lead was changed concurrently; re-read it and retry")
 	ErrBadCursor = errors.New("invalid cursor")
+	// ErrNotOwner: an activity conditional on the owner (Activity.Owner) met a lead someone else owns.
+	ErrNotOwner = errors.New("the lead is not owned by the member the activity is conditional on")
 	// ErrInvalid is wrapped by every validation error (*FieldError): map it to a 4xx.
 	ErrInvalid = lead.ErrInvalid
 )

@@ -127,6 +127,29 @@ func testInvalidActivity(t *testing.T, s store.Store) {
 	}
 }
 
+// testActivityOwnerCondition: an activity conditional on the owner applies to the owner's lead and
+// is refused, changing nothing, once the lead is someone else's (a reassignment since it was read).
+func testActivityOwnerCondition(t *testing.T, s store.Store) {
+	l := inStage(t, s, lead.StageRouted)
+	if l.Owner == "" || l.Owner == "someone-else" {
+		t.Fatalf("routed lead owned by %q", l.Owner)
+	}
+	evs := mustAudit(t, s, l.ID)
+	if _, err := s.Apply(ctx(t), l.ID, store.Activity{Kind: lead.ActivityTouch, Actor: "someone-else", Owner: "someone-else"}); !errors.Is(err, store.ErrNotOwner) {
+		t.Fatalf("touch conditional on another member: %v, want ErrNotOwner", err)
+	}
+	if err := sameLead(l, mustGet(t, s, l.ID)); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(mustAudit(t, s, l.ID)); n != len(evs) {
+		t.Fatalf("audit grew to %d", n)
+	}
+	touched, err := s.Apply(ctx(t), l.ID, store.Activity{Kind: lead.ActivityTouch, Actor: l.Owner, Owner: l.Owner})
+	if err != nil || touched.Stage != lead.StageTouched {
+		t.Fatalf("touch conditional on the owner: %+v %v", touched, err)
+	}
+}
+
 func testUpdateCAS(t *testing.T, s store.Store) {
 	l := inStage(t, s, lead.StageRouted)
 	mine := *l

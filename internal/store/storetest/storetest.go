@@ -38,6 +38,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"Transitions", testTransitions},
 		{"ActivityEffects", testActivityEffects},
 		{"InvalidActivityChangesNothing", testInvalidActivity},
+		{"ActivityOwnerCondition", testActivityOwnerCondition},
 		{"UpdateCompareAndSwap", testUpdateCAS},
 		{"UpdateLifecycle", testUpdateLifecycle},
 		{"AuditCompleteness", testAuditCompleteness},

@@ -79,6 +79,9 @@ func ApplyActivity(cur *lead.Lead, a store.Activity, now time.Time) (*lead.Lead,
 	if err := CheckActor(a.Actor); err != nil {
 		return nil, store.AuditEvent{}, err
 	}
+	if a.Owner != "" && cur.Owner != a.Owner {
+		return nil, store.AuditEvent{}, fmt.Errorf("%s on lead %s: %w", a.Kind, cur.ID, store.ErrNotOwner)
+	}
 	at := now
 	if !a.At.IsZero() {
 		at = UTC(a.At)
