@@ -61,8 +61,18 @@ func queueRecordAndNotify(b *pgx.Batch, written []string, seqs []int64, events [
 			leadIDs[i], ats[i], actors[i], types[i], reasons[i], data[i] = ev.LeadID, ev.At, ev.Actor, ev.Type, ev.Reason, d
 			contents[i], entries[i] = c[:], e[:]
 		}
-		b.Queue(`SELECT audit_append($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bytea[], $8::bytea[])`,
-			leadIDs, ats, actors, types, reasons, data, contents, entries)
+		if hashes, ok := chainNewLeads(events, entries); ok {
+			// Every lead of the batch is new (its first event here is "created"): no head to read,
+			// so the links are computed here, as audit_append would, and the rows go in directly.
+			b.Queue(`INSERT INTO audit_events (lead_id, at, actor, type, reason, data, content_hash, hash)
+				SELECT lead_id::uuid, at, actor, type, reason, data::jsonb, content, hash
+				FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bytea[], $8::bytea[])
+				WITH ORDINALITY AS e(lead_id, at, actor, type, reason, data, content, hash, ord) ORDER BY ord`,
+				leadIDs, ats, actors, types, reasons, data, contents, hashes)
+		} else {
+			b.Queue(`SELECT audit_append($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bytea[], $8::bytea[])`,
+				leadIDs, ats, actors, types, reasons, data, contents, entries)
+		}
 	}
 	switch {
 	case len(written) == 0:
@@ -118,4 +128,21 @@ func (s *Store) Audit(ctx context.Context, leadID string) ([]store.AuditEvent, e
 		return nil, fmt.Errorf("audit of lead %s: %w", leadID, err)
 	}
 	return out, nil
+}
+
+// chainNewLeads links events whose leads all begin their chain in this batch (each lead's first event
+// here is "created", which the store writes only with the lead's insert), the way audit_append does:
+// from the zero hash, in batch order per lead. ok is false when some lead needs its stored head.
+func chainNewLeads(events []store.AuditEvent, entries [][]byte) (hashes [][]byte, ok bool) {
+	head := make(map[string][]byte, len(events))
+	hashes = make([][]byte, len(events))
+	for i, ev := range events {
+		prev, seen := head[ev.LeadID]
+		if !seen && ev.Type != store.EventCreated {
+			return nil, false
+		}
+		h := store.ChainHash(prev, [store.HashSize]byte(entries[i]))
+		head[ev.LeadID], hashes[i] = h[:], h[:]
+	}
+	return hashes, true
 }
