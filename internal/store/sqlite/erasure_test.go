@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/leadops/leadops/internal/lead"
 	"github.com/leadops/leadops/internal/store"
 	"github.com/leadops/leadops/internal/store/storetest"
 )
@@ -75,7 +74,7 @@ func TestAuditVerifyFindsTampering(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := openTemp(t)
 			ctx := context.Background()
-			l := activeLead(t, s)
+			l := storetest.ActiveLead(t, s)
 			if tc.erase {
 				if _, err := s.ErasePersonalData(ctx, l.ID, "ops"); err != nil {
 					t.Fatal(err)
@@ -106,33 +105,6 @@ func TestAuditVerifyFindsTampering(t *testing.T) {
 			}
 		})
 	}
-}
-
-// activeLead creates a lead with four audit events: created, qualified and routed by a decision,
-// touched.
-func activeLead(t *testing.T, s *Store) *lead.Lead {
-	t.Helper()
-	ctx := context.Background()
-	l, _, err := s.UpsertLead(ctx, store.LeadInput{ExternalID: "t", Email: "jane@example.com", Name: "Jane", Source: "web"}, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	next := *l
-	next.Stage, next.Owner, next.Team, next.Policy, next.Rule = lead.StageRouted, "rep-1", "ns/t", "ns/p", "r1"
-	now := l.CreatedAt
-	next.QualifiedAt, next.RoutedAt = &now, &now
-	_, conflicts, err := s.CommitDecisions(ctx, []store.Decision{{Lead: &next, Via: []lead.Stage{lead.StageQualified},
-		Events: []store.AuditEvent{
-			{Actor: "controller", Type: lead.EventQualified, Reason: "passed the gate", Data: map[string]any{"policy": "ns/p"}},
-			{Actor: "controller", Type: lead.EventRouted, Reason: "account of example.com", Data: map[string]any{"owner": "rep-1", "account": map[string]any{"domain": "example.com"}}},
-		}}})
-	if err != nil || len(conflicts) > 0 {
-		t.Fatalf("CommitDecisions: %v %v", err, conflicts)
-	}
-	if _, err := s.Apply(ctx, l.ID, store.Activity{Kind: store.ActivityTouch, Actor: "rep-1", Reason: "left a voicemail for Jane"}); err != nil {
-		t.Fatal(err)
-	}
-	return l
 }
 
 func eventIDs(t *testing.T, s *Store, leadID string) []int64 {

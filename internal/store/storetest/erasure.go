@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"slices"
@@ -23,6 +24,34 @@ func init() {
 		{"ErasableLeads", testErasableLeads},
 		{"AuditChainVerifies", testAuditChainVerifies},
 	}...)
+}
+
+// ActiveLead creates a lead with four audit events (created; qualified and routed by one decision,
+// the routing one naming an account domain; touched), personal data in each kind of place erasure
+// must reach: for the backends' tampering and erasure tests.
+func ActiveLead(t *testing.T, s store.Backend) *lead.Lead {
+	t.Helper()
+	ctx := context.Background()
+	l, _, err := s.UpsertLead(ctx, store.LeadInput{ExternalID: "t", Email: "jane@example.com", Name: "Jane", Source: "web"}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := *l
+	next.Stage, next.Owner, next.Team, next.Policy, next.Rule = lead.StageRouted, "rep-1", "ns/t", "ns/p", "r1"
+	now := l.CreatedAt
+	next.QualifiedAt, next.RoutedAt = &now, &now
+	_, conflicts, err := s.CommitDecisions(ctx, []store.Decision{{Lead: &next, Via: []lead.Stage{lead.StageQualified},
+		Events: []store.AuditEvent{
+			{Actor: "controller", Type: lead.EventQualified, Reason: "passed the gate", Data: map[string]any{"policy": "ns/p"}},
+			{Actor: "controller", Type: lead.EventRouted, Reason: "account of example.com", Data: map[string]any{"owner": "rep-1", "account": map[string]any{"domain": "example.com"}}},
+		}}})
+	if err != nil || len(conflicts) > 0 {
+		t.Fatalf("CommitDecisions: %v %v", err, conflicts)
+	}
+	if _, err := s.Apply(ctx, l.ID, store.Activity{Kind: store.ActivityTouch, Actor: "rep-1", Reason: "left a voicemail for Jane"}); err != nil {
+		t.Fatal(err)
+	}
+	return l
 }
 
 // VerifyStore runs store.VerifyChain over every lead's chain (leadID "" for all) and returns the
