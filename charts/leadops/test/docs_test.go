@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -280,5 +281,30 @@ func TestHelmDocListsEveryValue(t *testing.T) {
 	}
 	if len(seen) < 20 {
 		t.Fatalf("found %d rows in the values table; the parsing is broken", len(seen))
+	}
+}
+
+// TestREADMEHelmLinesAreRendered: a helm command README.md shows (its trailing comment aside) is one
+// of docs/helm.md's, which TestHelmDocCommandsRender renders.
+func TestREADMEHelmLinesAreRendered(t *testing.T) {
+	blocks, _ := docBlocks(t)
+	rendered := docHelmLines(blocks)
+	readme := string(mustRead(t, filepath.Join(repoRoot(t), "README.md")))
+	n := 0
+	for _, l := range strings.Split(readme, "\n") {
+		l = strings.TrimSpace(l)
+		if !strings.HasPrefix(l, "helm ") {
+			continue
+		}
+		if i := strings.Index(l, " #"); i >= 0 {
+			l = strings.TrimSpace(l[:i])
+		}
+		n++
+		if !slices.Contains(rendered, l) {
+			t.Errorf("README.md shows %q, which %s does not: show it there (its render is tested) or drop it", l, helmDoc)
+		}
+	}
+	if n == 0 {
+		t.Fatal("README.md shows no helm command; the extraction is broken")
 	}
 }
