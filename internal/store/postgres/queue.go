@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/leadops/leadops/internal/lead"
 	"github.com/leadops/leadops/internal/store"
@@ -111,8 +110,10 @@ func (s *Store) ruleHistory(ctx context.Context, policy, rule string, before *ti
 
 // commitSQL writes a whole batch of decisions in one set-based UPDATE: one array per column,
 // unnest() turns them back into rows, and the version check is the compare-and-swap. $1 is the
-// common updated_at.
-const commitSQL = `UPDATE leads SET email = u.email, name = u.name, company = u.company, domain = u.domain,
+// common updated_at. The same statement queues the change notifications from the UPDATE's own
+// RETURNING rows ($40 is the channel, $41 the chunk size), so the written leads are not read back
+// through the index a second time; it answers the number of leads updated.
+const commitSQL = `WITH done AS (UPDATE leads SET email = u.email, name = u.name, company = u.company, domain = u.domain,
 	country = u.country, industry = u.industry, employees = u.employees, source = u.source,
 	campaign = u.campaign, score = u.score, attributes = u.attributes::jsonb, stage = u.stage,
 	owner = u.owner, team = u.team, policy = u.policy, reason = u.reason, amount = u.amount,
@@ -138,7 +139,11 @@ FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::te
 	routed_at, touched_at, accepted_at, rejected_at, closed_at, first_touch_due, acceptance_due, rule,
 	first_touch_warn, acceptance_warn, first_touch_breached_at, acceptance_breached_at, breach_count,
 	last_breach_at, previous_owners, experiment, arm)
-WHERE leads.id = u.id::uuid AND leads.version = u.version`
+WHERE leads.id = u.id::uuid AND leads.version = u.version
+RETURNING leads.id, leads.change_seq),
+n AS (SELECT pg_notify($40, string_agg(c.id::text || ':' || c.change_seq, ','))
+	FROM (SELECT id, change_seq, (row_number() OVER () - 1) / $41 AS chunk FROM done) c GROUP BY c.chunk)
+SELECT (SELECT count(*) FROM done), (SELECT count(*) FROM n)`
 
 // CommitDecisions writes the decisions in one transaction and three round trips whatever their
 // number: lock and read the leads' stage and version (in id order, so two committers never
@@ -203,17 +208,17 @@ func (s *Store) CommitDecisions(ctx context.Context, ds []store.Decision) ([]*le
 			return err
 		}
 		want := int64(len(applied))
-		b.Queue(commitSQL, args...).Exec(func(tag pgconn.CommandTag) error {
-			if tag.RowsAffected() != want {
-				return fmt.Errorf("%d of %d locked leads updated", tag.RowsAffected(), want)
+		b.Queue(commitSQL, append(args, channel, notifyChunk)...).QueryRow(func(row pgx.Row) error {
+			var updated, notices int64
+			if err := row.Scan(&updated, &notices); err != nil {
+				return err
+			}
+			if updated != want {
+				return fmt.Errorf("%d of %d locked leads updated", updated, want)
 			}
 			return nil
 		})
-		written := make([]string, len(applied))
-		for i, l := range applied {
-			written[i] = l.ID
-		}
-		if err := queueRecordAndNotify(b, written, nil, events); err != nil {
+		if err := queueRecordAndNotify(b, nil, nil, events); err != nil {
 			return err
 		}
 		return tx.SendBatch(ctx, b).Close()

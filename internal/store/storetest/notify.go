@@ -55,11 +55,26 @@ func testNotifications(t *testing.T, s store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ids []string
-	for _, l := range out {
-		ids = append(ids, l.ID)
+	expect("batch", ids(out)...)
+
+	// A routing commit notifies every lead it decided, past one notification's worth (150).
+	batch = batch[:0]
+	for i := range 400 {
+		batch = append(batch, input(fmt.Sprintf("n-r-%d", i)))
 	}
-	expect("batch", ids...)
+	if out, err = s.UpsertLeads(ctx(t), batch, actor); err != nil {
+		t.Fatal(err)
+	}
+	expect("batch for routing", ids(out)...)
+	ds := make([]store.Decision, len(out))
+	for i, l := range out {
+		ds[i] = routeDecision(l, "rep-a", nil)
+	}
+	applied, conflicts, err := asRouter(t, s).CommitDecisions(ctx(t), ds)
+	if err != nil || len(applied) != len(ds) || len(conflicts) != 0 {
+		t.Fatalf("commit decisions: %d applied, %d conflicts, %v", len(applied), len(conflicts), err)
+	}
+	expect("routing commit", ids(applied)...)
 
 	// A second subscriber sees changes too; ending the context closes the channel.
 	c2, cancel2 := context.WithCancel(ctx(t))
