@@ -20,14 +20,15 @@ func recordAndNotify(ctx context.Context, tx pgx.Tx, written []*lead.Lead, event
 	for i, l := range written {
 		ids[i] = l.ID
 	}
-	return recordAndNotifySeqs(ctx, tx, ids, nil, events)
+	return recordAndNotifySeqs(ctx, tx, ids, nil, events, nil)
 }
 
 // recordAndNotifySeqs is recordAndNotify for a writer that knows the change_seq of each written
-// lead (seqs[i] of written[i], from its RETURNING clause), or nil to have them read back.
-func recordAndNotifySeqs(ctx context.Context, tx pgx.Tx, written []string, seqs []int64, events []store.AuditEvent) error {
+// lead (seqs[i] of written[i], from its RETURNING clause), or nil to have them read back, and may
+// have computed the events' digests already (digests[i] of events[i], or nil).
+func recordAndNotifySeqs(ctx context.Context, tx pgx.Tx, written []string, seqs []int64, events []store.AuditEvent, digests []auditDigest) error {
 	b := &pgx.Batch{}
-	if err := queueRecordAndNotify(b, written, seqs, events); err != nil {
+	if err := queueRecordAndNotify(b, written, seqs, events, digests); err != nil {
 		return err
 	}
 	if b.Len() == 0 {
@@ -41,25 +42,45 @@ func recordAndNotifySeqs(ctx context.Context, tx pgx.Tx, written []string, seqs 
 // own insert.
 const notifyChunk = 150
 
+// auditDigest is the part of an audit row Go computes: the canonical data and the content and
+// entry digests. The chain hash needs the lead's head, which audit_append reads in the database
+// (docs/audit-chain.md).
+type auditDigest struct {
+	data           string
+	content, entry [store.HashSize]byte
+}
+
+func digestEvent(ev store.AuditEvent) (auditDigest, error) {
+	d, err := store.CanonicalAuditData(ev.Data)
+	if err != nil {
+		return auditDigest{}, &store.FieldError{Path: "data", Message: "audit data not representable as JSON"}
+	}
+	c := store.ContentHash(ev.Reason, d)
+	return auditDigest{data: d, content: c, entry: store.EntryHash(ev.LeadID, ev.At.UnixMicro(), ev.Actor, ev.Type, c[:])}, nil
+}
+
 // queueRecordAndNotify queues recordAndNotify's statements on b, for callers that pipeline them
-// behind their own writes. seqs are the written leads' change_seq values, or nil to read them back.
-func queueRecordAndNotify(b *pgx.Batch, written []string, seqs []int64, events []store.AuditEvent) error {
+// behind their own writes. seqs are the written leads' change_seq values, or nil to read them back;
+// digests are the events' digests, or nil to compute them here.
+func queueRecordAndNotify(b *pgx.Batch, written []string, seqs []int64, events []store.AuditEvent, digests []auditDigest) error {
 	if len(events) > 0 {
 		n := len(events)
 		leadIDs, ats := make([]string, n), make([]time.Time, n)
 		actors, types, reasons, data := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		contents, entries := make([][]byte, n), make([][]byte, n)
 		for i, ev := range events {
-			d, err := store.CanonicalAuditData(ev.Data)
-			if err != nil {
-				return &store.FieldError{Path: "data", Message: "audit data not representable as JSON"}
+			var dg *auditDigest
+			if digests != nil {
+				dg = &digests[i]
+			} else {
+				d, err := digestEvent(ev)
+				if err != nil {
+					return err
+				}
+				dg = &d
 			}
-			// The chain hash needs the lead's head, which audit_append reads in the database; Go
-			// computes the rest (docs/audit-chain.md).
-			c := store.ContentHash(ev.Reason, d)
-			e := store.EntryHash(ev.LeadID, ev.At.UnixMicro(), ev.Actor, ev.Type, c[:])
-			leadIDs[i], ats[i], actors[i], types[i], reasons[i], data[i] = ev.LeadID, ev.At, ev.Actor, ev.Type, ev.Reason, d
-			contents[i], entries[i] = c[:], e[:]
+			leadIDs[i], ats[i], actors[i], types[i], reasons[i], data[i] = ev.LeadID, ev.At, ev.Actor, ev.Type, ev.Reason, dg.data
+			contents[i], entries[i] = dg.content[:], dg.entry[:]
 		}
 		if hashes, ok := chainNewLeads(events, entries); ok {
 			// Every lead of the batch is new (its first event here is "created"): no head to read,

@@ -93,7 +93,7 @@ func (s *Store) ErasePersonalData(ctx context.Context, leadID, actor string) (st
 			}
 		}
 		out.LeadIDs = ids
-		return recordAndNotifySeqs(ctx, tx, ids, nil, events)
+		return recordAndNotifySeqs(ctx, tx, ids, nil, events, nil)
 	})
 	if err != nil {
 		return store.Erasure{}, fmt.Errorf("erase personal data of lead %s: %w", leadID, err)

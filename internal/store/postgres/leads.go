@@ -125,8 +125,8 @@ func (s *Store) UpsertLeads(ctx context.Context, in []store.LeadInput, actor str
 		ids, exts                                                = make([]string, n), make([]*string, n)
 		emails, names, companies, domains, countries, industries = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		employees, scores                                        = make([]int64, n), make([]int64, n)
-		sources, campaigns, attrs                                = make([]string, n), make([]string, n), make([]string, n)
-		phones, originals, keys                                  = make([]string, n), make([]string, n), make([]string, n)
+		sources, campaigns                                       = make([]string, n), make([]string, n)
+		phones, keys                                             = make([]string, n), make([]string, n)
 		pos                                                      = make(map[string]int, n) // new id → input position
 		byExt                                                    = make(map[string]int, n)
 	)
@@ -141,18 +141,42 @@ func (s *Store) UpsertLeads(ctx context.Context, in []store.LeadInput, actor str
 		emails[i], names[i], companies[i], domains[i] = it.Email, it.Name, it.Company, it.Domain
 		countries[i], industries[i], employees[i] = it.Country, it.Industry, it.Employees
 		sources[i], campaigns[i], scores[i] = it.Source, it.Campaign, it.Score
-		phones[i], originals[i] = it.Phone, core.OriginalJSON(it.Original)
-		keys[i] = core.DuplicateKey(it.Attributes, s.opts.DuplicateAttribute)
-		if attrs[i], err = it.AttributesJSON(); err != nil {
-			return nil, &store.ItemError{Index: i, Err: err}
-		}
+		phones[i], keys[i] = it.Phone, core.DuplicateKey(it.Attributes, s.opts.DuplicateAttribute)
 	}
+	// The client's CPU work overlaps the database's: the JSON columns are encoded while the
+	// duplicate check runs, and each item's created lead and audit digests are prepared while the
+	// insert runs (an item that turns out to update an existing lead discards its share).
+	attrs, originals, jsonErr := make([]string, n), make([]string, n), make([]error, n)
+	jsonDone := make(chan struct{})
+	go func() {
+		defer close(jsonDone)
+		for i, it := range items {
+			attrs[i], jsonErr[i] = it.AttributesJSON()
+			originals[i] = core.OriginalJSON(it.Original)
+		}
+	}()
+	defer func() { <-jsonDone }()
 	out := make([]*lead.Lead, n)
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		dupOf, byKey, err := batchDuplicates(ctx, tx, ids, emails, keys, exts)
 		if err != nil {
 			return err
 		}
+		<-jsonDone
+		for i, err := range jsonErr {
+			if err != nil {
+				return &store.ItemError{Index: i, Err: err}
+			}
+		}
+		created := make([]createdItem, n)
+		createdDone := make(chan struct{})
+		go func() {
+			defer close(createdDone)
+			for i, it := range items {
+				created[i] = prepareCreated(it, ids[i], attrs[i], dupOf[i], core.DuplicateBasis(keys[i], byKey[i]), actor, now)
+			}
+		}()
+		defer func() { <-createdDone }()
 		rows, err := tx.Query(ctx, upsertBatchSQL, ids, exts, emails, names, companies, domains,
 			countries, industries, employees, sources, campaigns, scores, attrs, now, dupOf, phones, originals, keys)
 		if err != nil {
@@ -162,6 +186,7 @@ func (s *Store) UpsertLeads(ctx context.Context, in []store.LeadInput, actor str
 			written []*lead.Lead
 			seqs    []int64 // change_seq of each written lead, for its notification
 			events  []store.AuditEvent
+			digests []auditDigest
 			reread  []string             // external ids of updated and unchanged leads
 			updated = map[string]int64{} // change_seq of each existing lead this statement updated
 		)
@@ -179,16 +204,15 @@ func (s *Store) UpsertLeads(ctx context.Context, in []store.LeadInput, actor str
 				updated[id] = seq
 				continue
 			}
-			l, err := createdLead(items[i], id, attrs[i], now)
-			if err != nil {
+			<-createdDone
+			c := created[i]
+			if c.err != nil {
 				rows.Close()
-				return err
+				return c.err
 			}
-			l.DuplicateOf = dupOf[i]
-			out[i] = l
-			events = append(events, core.CreatedEvent(l, actor))
-			events = append(events, core.DuplicateEventsBy(l, actor, core.DuplicateBasis(keys[i], byKey[i]))...)
-			written, seqs = append(written, l), append(seqs, seq)
+			out[i] = c.lead
+			events, digests = append(events, c.events...), append(digests, c.digests...)
+			written, seqs = append(written, c.lead), append(seqs, seq)
 		}
 		if err := rows.Err(); err != nil {
 			return err
@@ -219,7 +243,13 @@ func (s *Store) UpsertLeads(ctx context.Context, in []store.LeadInput, actor str
 				}
 				out[byExt[l.ExternalID]] = l
 				if seq, ok := updated[l.ID]; ok {
-					events = append(events, core.UpdatedEvent(l, actor))
+					ev := core.UpdatedEvent(l, actor)
+					d, err := digestEvent(ev)
+					if err != nil {
+						rows.Close()
+						return err
+					}
+					events, digests = append(events, ev), append(digests, d)
 					written, seqs = append(written, l), append(seqs, seq)
 				}
 			}
@@ -231,12 +261,37 @@ func (s *Store) UpsertLeads(ctx context.Context, in []store.LeadInput, actor str
 		for i, l := range written {
 			ids[i] = l.ID
 		}
-		return recordAndNotifySeqs(ctx, tx, ids, seqs, events)
+		return recordAndNotifySeqs(ctx, tx, ids, seqs, events, digests)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("upsert %d leads: %w", n, err)
 	}
 	return out, nil
+}
+
+// createdItem is a batch item as the lead it becomes if the upsert inserts it, with its audit events
+// and their digests.
+type createdItem struct {
+	lead    *lead.Lead
+	events  []store.AuditEvent
+	digests []auditDigest
+	err     error
+}
+
+func prepareCreated(in store.LeadInput, id, attrs, dupOf, basis, actor string, now time.Time) createdItem {
+	l, err := createdLead(in, id, attrs, now)
+	if err != nil {
+		return createdItem{err: err}
+	}
+	l.DuplicateOf = dupOf
+	c := createdItem{lead: l, events: append([]store.AuditEvent{core.CreatedEvent(l, actor)}, core.DuplicateEventsBy(l, actor, basis)...)}
+	c.digests = make([]auditDigest, len(c.events))
+	for k, ev := range c.events {
+		if c.digests[k], c.err = digestEvent(ev); c.err != nil {
+			return c
+		}
+	}
+	return c
 }
 
 // GetLead returns a lead by id.

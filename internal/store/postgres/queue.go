@@ -218,7 +218,7 @@ func (s *Store) CommitDecisions(ctx context.Context, ds []store.Decision) ([]*le
 			}
 			return nil
 		})
-		if err := queueRecordAndNotify(b, nil, nil, events); err != nil {
+		if err := queueRecordAndNotify(b, nil, nil, events, nil); err != nil {
 			return err
 		}
 		return tx.SendBatch(ctx, b).Close()
