@@ -533,38 +533,39 @@ func lockOpenOriginals(ctx context.Context, tx pgx.Tx, emails, keys []string) (o
 	if hasKey {
 		all = append(append(make([]string, 0, len(emails)+len(keys)), emails...), keys...)
 	}
-	var n int64
-	if err := tx.QueryRow(ctx, lockOpenSQL, all).Scan(&n); err != nil {
-		return nil, nil, fmt.Errorf("lock emails: %w", err)
-	}
-	if hasEmail {
-		if err := lookupOpen(ctx, tx, lookupOpenSQL, emails, openE); err != nil {
-			return nil, nil, err
+	// One round trip: the statements still run one after the other, each with its own snapshot.
+	b := &pgx.Batch{}
+	b.Queue(lockOpenSQL, all).QueryRow(func(row pgx.Row) error {
+		var n int64
+		if err := row.Scan(&n); err != nil {
+			return fmt.Errorf("lock emails: %w", err)
 		}
+		return nil
+	})
+	if hasEmail {
+		b.Queue(lookupOpenSQL, emails).Query(lookupOpen(openE))
 	}
 	if hasKey {
-		if err := lookupOpen(ctx, tx, lookupKeySQL, keys, openK); err != nil {
-			return nil, nil, err
-		}
+		b.Queue(lookupKeySQL, keys).Query(lookupOpen(openK))
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return nil, nil, err
 	}
 	return openE, openK, nil
 }
 
-// lookupOpen runs lookupOpenSQL or lookupKeySQL over vs into open.
-func lookupOpen(ctx context.Context, tx pgx.Tx, query string, vs []string, open map[string]string) error {
-	rows, err := tx.Query(ctx, query, vs)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var v, id string
-		if err := rows.Scan(&v, &id); err != nil {
-			return err
+// lookupOpen reads lookupOpenSQL's or lookupKeySQL's rows into open.
+func lookupOpen(open map[string]string) func(pgx.Rows) error {
+	return func(rows pgx.Rows) error {
+		for rows.Next() {
+			var v, id string
+			if err := rows.Scan(&v, &id); err != nil {
+				return err
+			}
+			open[v] = id
 		}
-		open[v] = id
+		return rows.Err()
 	}
-	return rows.Err()
 }
 
 // batchDuplicates returns, per batch item, the id of the open lead it duplicates: a stored open
