@@ -23,8 +23,8 @@ import (
 const leaseName = "leadops.leadops.io"
 
 // takeoverBound is how long after a SIGKILLed leader the test waits for a lead to be routed again:
-// the old Lease runs out 15 s after its last renewal (controller-runtime's default lease duration,
-// which main.go keeps) and a candidate retries every 2 s.
+// the old Lease runs out 15 s (controller-runtime's default lease duration, which main.go keeps)
+// after a candidate last saw it renewed, and a candidate retries every 2 s.
 const takeoverBound = 30 * time.Second
 
 // leaseKills is how many leaders TestLeaderKilledStandbyTakesOver SIGKILLs: each costs about 20 s,
@@ -40,7 +40,7 @@ func leaseKills() int {
 // as the Deployment does, on one PostgreSQL store while 100 leads arrive every second. It SIGKILLs
 // whichever process leads, as the OOM killer or a lost node would, and restarts it at once; the
 // killed leader's Lease is left held until it runs out, and then the other process (or the restarted
-// one, whichever asks first) takes over. It does this twice and reports, for each kill, when the
+// one, whichever asks first) takes over. It does this twice (six times under `make soak`) and reports, for each kill, when the
 // Lease changed hands and when a lead was routed again.
 //
 // It asserts what a user would check: every lead decided exactly once, the round-robin history
