@@ -83,7 +83,7 @@ bench: envtest ## Run the benchmarks and print their figures: lead store (ingest
 		$(GO) test ./controllers/ -run '^$$' -bench '$(BENCH)' -benchtime=1x -count=1 -timeout 30m
 
 .PHONY: soak
-soak: envtest ## Run the cluster fault scenarios at soak size (LEADOPS_SOAK=1): 50,000 leads through 50 SIGKILLs of two manager processes on PostgreSQL, the kube-apiserver restart under load. `make test` runs them at the issue's size (10,000 leads, 10 kills).
+soak: envtest ## Run the cluster fault scenarios at soak size (LEADOPS_SOAK=1): 50,000 leads through 50 SIGKILLs of two manager processes on PostgreSQL, six SIGKILLed leaders of two `--leader-elect` processes, the kube-apiserver restart under load. `make test` runs them at the issue's size (10,000 leads, 10 kills; 2 leaders).
 	LEADOPS_SOAK=1 KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" \
 		$(GO) test ./controllers/ -run 'Killed|APIServerRestart' -count=1 -v -timeout 30m
 

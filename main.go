@@ -38,6 +38,7 @@ func init() {
 type config struct {
 	metricsAddr, probeAddr string
 	leaderElection         bool
+	leaderElectionNS       string
 	metricsInsecure        bool
 	storeDSN               string
 	apiAddr, apiTokenFile  string
@@ -57,6 +58,7 @@ func main() {
 	flag.BoolVar(&cfg.metricsInsecure, "metrics-insecure", false, "Serve metrics over plain HTTP without authentication (local development only).")
 	flag.StringVar(&cfg.probeAddr, "health-probe-bind-address", ":8081", "Address the liveness and readiness probes bind to.")
 	flag.BoolVar(&cfg.leaderElection, "leader-elect", false, "Elect a leader among replicas so one routes at a time (correctness never depends on it).")
+	flag.StringVar(&cfg.leaderElectionNS, "leader-election-namespace", "", "Namespace of the leader-election Lease; empty: the pod's own namespace (from its service account), which a manager run outside a cluster must set.")
 	flag.StringVar(&cfg.storeDSN, "store", "sqlite://leadops.db",
 		"Lead store: postgres://… for PostgreSQL, or sqlite://PATH for the embedded store. A non-empty LEADOPS_STORE_DSN (mounted from a Secret) takes precedence, so a Secret switches a deployment to PostgreSQL without editing its arguments.")
 	flag.StringVar(&cfg.apiAddr, "api-bind-address", envOr("LEADOPS_API_ADDR", ":8082"), "Address the lead store's HTTP API binds to; \"0\" disables it.")
@@ -94,6 +96,7 @@ func run(ctx context.Context, cfg config) error {
 		HealthProbeBindAddress:        cfg.probeAddr,
 		LeaderElection:                cfg.leaderElection,
 		LeaderElectionID:              "leadops.leadops.io",
+		LeaderElectionNamespace:       cfg.leaderElectionNS,
 		LeaderElectionReleaseOnCancel: true,
 	})
 	if err != nil {

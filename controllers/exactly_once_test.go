@@ -36,17 +36,24 @@ spec:
 func seedBulk(t testing.TB, st store.Backend, n int) {
 	t.Helper()
 	for start := 0; start < n; start += 1000 {
-		var batch []store.LeadInput
-		for i := start; i < start+1000 && i < n; i++ {
-			score := int64(50)
-			if i%10 == 0 {
-				score = 5
-			}
-			batch = append(batch, store.LeadInput{ExternalID: fmt.Sprintf("bulk-%05d", i), Score: score})
+		seedBulkRange(t, st, start, min(start+1000, n))
+	}
+}
+
+// seedBulkRange writes leads bulk-FROM to bulk-(TO-1) in one batch, every tenth below the
+// qualification gate.
+func seedBulkRange(t testing.TB, st store.Backend, from, to int) {
+	t.Helper()
+	var batch []store.LeadInput
+	for i := from; i < to; i++ {
+		score := int64(50)
+		if i%10 == 0 {
+			score = 5
 		}
-		if _, err := st.UpsertLeads(context.Background(), batch, "seed"); err != nil {
-			t.Fatal(err)
-		}
+		batch = append(batch, store.LeadInput{ExternalID: fmt.Sprintf("bulk-%05d", i), Score: score})
+	}
+	if _, err := st.UpsertLeads(context.Background(), batch, "seed"); err != nil {
+		t.Fatal(err)
 	}
 }
 

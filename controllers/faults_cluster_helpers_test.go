@@ -426,6 +426,8 @@ type replica struct {
 	dsn        string
 	probeAddr  string
 	logPath    string
+	// args are more flags for every start, after the defaults (of a repeated flag the last wins).
+	args []string
 
 	mu      sync.Mutex
 	cmd     *exec.Cmd
@@ -462,6 +464,7 @@ func (r *replica) start() {
 	}
 	cmd := exec.Command(r.bin, "--kubeconfig", r.kubeconfig, "--metrics-bind-address=0", "--api-bind-address=0",
 		"--health-probe-bind-address="+r.probeAddr)
+	cmd.Args = append(cmd.Args, r.args...)
 	cmd.Env = append(os.Environ(), "LEADOPS_STORE_DSN="+r.dsn)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
