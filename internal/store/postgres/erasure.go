@@ -23,7 +23,7 @@ func (s *Store) ErasePersonalData(ctx context.Context, leadID, actor string) (st
 	if !core.ValidID(leadID) {
 		return store.Erasure{}, fmt.Errorf("erase personal data of lead %q: %w", leadID, store.ErrNotFound)
 	}
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := pgx.BeginTxFunc(ctx, s.pool, batchTx, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT id::text FROM leads WHERE id = $1::text::uuid
 			UNION ALL (SELECT id::text FROM leads WHERE duplicate_of = $1::text ORDER BY id)`, leadID)
 		if err != nil {

@@ -157,7 +157,7 @@ func (s *Store) UpsertLeads(ctx context.Context, in []store.LeadInput, actor str
 	}()
 	defer func() { <-jsonDone }()
 	out := make([]*lead.Lead, n)
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err = pgx.BeginTxFunc(ctx, s.pool, batchTx, func(tx pgx.Tx) error {
 		dupOf, byKey, err := batchDuplicates(ctx, tx, ids, emails, keys, exts)
 		if err != nil {
 			return err

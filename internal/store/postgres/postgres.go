@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -83,6 +84,16 @@ func boundWaits(cfg *pgxpool.Config) {
 		cfg.HealthCheckPeriod = 5 * time.Second
 	}
 }
+
+// batchTx begins the transactions whose statements pass arrays of leads (batch upserts, routing
+// commits, erasure): their statements plan each execution for its own arrays. PostgreSQL's default
+// switches a connection to a generic plan after five executions of a prepared statement, costed on
+// the table's size at that moment, and keeps it until the table is next analyzed: a store that
+// started empty then matched every row of a grown leads table against the whole id array, and a
+// burst stalled routing for tens of seconds (TestGenericPlanOnGrownTable). Planning costs
+// microseconds against a batch's milliseconds; single-lead statements keep the plan cache. The
+// setting travels with BEGIN, in the same round trip.
+var batchTx = pgx.TxOptions{BeginQuery: `BEGIN; SET LOCAL plan_cache_mode = force_custom_plan`}
 
 // Ping checks that the database is reachable and migrated.
 func (s *Store) Ping(ctx context.Context) error {

@@ -158,7 +158,7 @@ func (s *Store) CommitDecisions(ctx context.Context, ds []store.Decision) ([]*le
 	if len(ds) == 0 {
 		return applied, conflicts, nil
 	}
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err = pgx.BeginTxFunc(ctx, s.pool, batchTx, func(tx pgx.Tx) error {
 		applied, conflicts = applied[:0], conflicts[:0]
 		rows, err := tx.Query(ctx, `SELECT id::text, coalesce(external_id, ''), stage, version, created_at, experiment, arm
 			FROM leads WHERE id = ANY($1::text[]::uuid[]) ORDER BY id FOR UPDATE`, ids)
