@@ -18,22 +18,8 @@ import (
 // costed on the tiny table (a sequential scan matching each row against the whole id array), and
 // the big commit took tens of seconds; routing stalled after bursts into a fresh store.
 func TestGenericPlanOnGrownTable(t *testing.T) {
-	dsn := pgtest.NewDatabase(t)
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
-	// One connection, so the warm-up and the big commit share its plan cache.
-	s, err := Open(context.Background(), dsn+sep+"pool_max_conns=1", storetest.Options)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openOneConnection(t, "leads")
 	ctx := context.Background()
-	// Nothing may analyze the table behind the test's back (that would replan and hide the fault).
-	if _, err := s.pool.Exec(ctx, `ALTER TABLE leads SET (autovacuum_enabled = false)`); err != nil {
-		t.Fatal(err)
-	}
 	due := func(int) time.Time { return time.Now().Add(time.Hour) }
 	for k := range 8 {
 		ds := storetest.BenchDecisions(t, s, fmt.Sprintf("warm-%d", k), 10, due)
@@ -61,4 +47,27 @@ func TestGenericPlanOnGrownTable(t *testing.T) {
 	if took > 2*time.Second {
 		t.Errorf("committing 1,000 decisions took %s, want well under 2 s", took)
 	}
+}
+
+// openOneConnection opens a store on a fresh database with one pooled connection, so that every
+// statement shares its plan cache, and with autovacuum off on tables (nothing may analyze them behind
+// the test's back: that would replan and hide the fault).
+func openOneConnection(t *testing.T, tables ...string) *Store {
+	t.Helper()
+	dsn := pgtest.NewDatabase(t)
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	s, err := Open(context.Background(), dsn+sep+"pool_max_conns=1", storetest.Options)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	for _, table := range tables {
+		if _, err := s.pool.Exec(context.Background(), `ALTER TABLE `+table+` SET (autovacuum_enabled = false)`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s
 }
