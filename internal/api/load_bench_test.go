@@ -1,32 +1,28 @@
 package api_test
 
 // The HTTP API under load (issue 15, item 3), with vegeta as a library against 127.0.0.1: single and
-// batch upserts at rising rates on both stores, with the routing pass running in the same process as
-// the manager runs it, and the process's resident memory sampled throughout. A benchmark, not a test:
+// batch upserts at rising rates on both stores, with the routing pass running beside the API as the
+// manager runs it, in a server process of its own (load_server_test.go) whose resident memory is
+// sampled throughout: the load generator's memory is not counted. A benchmark, not a test:
 // the figures depend on the machine, and `make bench` prints them (docs/operating.md, "Load and
 // overload", has the table). Each benchmark runs its whole scenario once.
 
 import (
-	"bufio"
 	"context"
 	"database/sql"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/go-logr/logr"
+	"github.com/jackc/pgx/v5"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
-	"github.com/leadops/leadops/internal/api"
 	"github.com/leadops/leadops/internal/celenv"
 	"github.com/leadops/leadops/internal/router"
 	"github.com/leadops/leadops/internal/routing"
@@ -50,61 +46,46 @@ var (
 	batchRates  = []int{2, 5, 10, 20, 40, 60, 80, 120}
 )
 
-// loadEnv is one store served by the API, with the routing pass running beside it.
+// loadEnv is one store served by the API in a server process of its own (load_server_test.go), with
+// the routing pass running beside it there, and read from this process for the queue checks.
 type loadEnv struct {
-	st     store.Backend
-	url    string
-	srv    *api.Server
-	router *routerLoop
-	seq    atomic.Int64
+	st   store.Backend // read-only: the server process writes
+	url  string
+	proc *serverProc
+	seq  atomic.Int64
 }
 
-func openLoadStore(b *testing.B, backend string) (store.Backend, string) {
+// newLoadDSN returns the DSN of a new, empty store.
+func newLoadDSN(b *testing.B, backend string) string {
 	b.Helper()
-	var dsn string
 	switch backend {
 	case "sqlite":
-		dsn = "sqlite://" + filepath.Join(b.TempDir(), "leads.db")
+		return "sqlite://" + filepath.Join(b.TempDir(), "leads.db")
 	case "postgres":
-		dsn = pgtest.NewDatabase(b)
+		return pgtest.NewDatabase(b)
 	}
-	st, err := storeopen.Open(context.Background(), dsn, store.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	return st, dsn
+	b.Fatalf("unknown backend %q", backend)
+	return ""
 }
 
-// startLoadEnv serves st on 127.0.0.1 (no per-token rate limit: the load is one client) and starts
-// the routing loop.
-func startLoadEnv(b *testing.B, st store.Backend, mutate func(*api.Options)) *loadEnv {
+// startLoadEnv starts the server process on the store at dsn (migrating it) and opens the store
+// read-only here. Both stores allow that: SQLite's WAL readers run beside the other process's writer,
+// and PostgreSQL is a server.
+func startLoadEnv(b *testing.B, dsn string) *loadEnv {
 	b.Helper()
-	tokenPath := filepath.Join(b.TempDir(), "tokens")
-	if err := os.WriteFile(tokenPath, []byte("load:"+tokenHubspot+"\n"), 0o600); err != nil {
-		b.Fatal(err)
-	}
-	opts := api.Options{TokenFile: tokenPath, Logger: logr.Discard()}
-	if mutate != nil {
-		mutate(&opts)
-	}
-	srv, err := api.NewServer(st, opts)
+	proc := startServerProcess(b, dsn)
+	st, err := storeopen.Open(context.Background(), dsn, store.Options{ReadOnly: true})
 	if err != nil {
 		b.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, ln) }()
-	rl := startRouterLoop(b, st)
-	b.Cleanup(func() {
-		rl.stop()
-		cancel()
-		<-done
-	})
-	return &loadEnv{st: st, url: "http://" + ln.Addr().String(), srv: srv, router: rl}
+	b.Cleanup(func() { st.Close() })
+	return &loadEnv{st: st, url: proc.url, proc: proc}
+}
+
+// stop stops the server process and returns its routing decisions and failed routing passes.
+func (e *loadEnv) stop(b *testing.B) (decided, failed int64) {
+	e.proc.stop(b)
+	return e.proc.decided, e.proc.errs
 }
 
 // routerLoop runs routing passes as the manager's router controller does: a pass whenever the store
@@ -116,7 +97,7 @@ type routerLoop struct {
 	errs    atomic.Int64
 }
 
-func startRouterLoop(b *testing.B, st store.Backend) *routerLoop {
+func startRouterLoop(b testing.TB, st store.Backend) *routerLoop {
 	b.Helper()
 	sel, err := celenv.Compile("lead.score >= 0")
 	if err != nil {
@@ -255,7 +236,7 @@ func (e *loadEnv) attack(b *testing.B, mode string, batch, rate int, d time.Dura
 	atk := vegeta.NewAttacker(vegeta.Timeout(loadTimeout), vegeta.Workers(16), vegeta.MaxWorkers(512), vegeta.MaxBody(4<<10))
 	var m vegeta.Metrics
 	res := stepResult{mode: mode, rate: rate, leadsPerSecond: rate * max(1, batch)}
-	rss := sampleRSS()
+	rss := sampleRSS(e.proc.pid())
 	for r := range atk.Attack(e.targeter(batch), vegeta.Rate{Freq: rate, Per: time.Second}, d, mode) {
 		m.Add(r)
 		if (r.Code == http.StatusServiceUnavailable || r.Code == http.StatusTooManyRequests) && r.Headers.Get("Retry-After") != "" {
@@ -287,30 +268,23 @@ func (e *loadEnv) ramp(b *testing.B, mode string, batch int, rates []int) (steps
 
 // BenchmarkAPILoad ramps single and batch upserts on each store until p99 reaches 50 ms or a request
 // fails, then floods it far beyond that to show the overload answer (503 with Retry-After, bounded
-// memory). Reported: the highest rates that held, their p99, and the peak RSS of the process.
+// memory). Reported: the highest rates that held, their p99, and the peak RSS of the server process
+// (API and routing pass; the load generator runs in the benchmark's own process).
 func BenchmarkAPILoad(b *testing.B) {
 	for _, backend := range []string{"sqlite", "postgres"} {
 		b.Run(backend, func(b *testing.B) {
-			st, _ := openLoadStore(b, backend)
-			defer st.Close()
-			e := startLoadEnv(b, st, nil)
-			rssStart := vmRSS()
+			e := startLoadEnv(b, newLoadDSN(b, backend))
+			rssStart := vmRSS(e.proc.pid())
 			_, single := e.ramp(b, "single", 0, singleRates)
 			_, batch := e.ramp(b, "batch", loadBatch, batchRates)
 			// Far over capacity: four times the highest batch rate that held, and at least 200
 			// batches of 100 leads a second.
 			flood := e.attack(b, "flood", loadBatch, max(200, 4*batch.rate), 3*time.Second)
 			b.Log(flood)
-			for code := range flood.codes {
-				if code != "200" && code != "503" && code != "0" {
-					b.Errorf("flood answered %s; want only 200 and 503 (0: the client's own timeout)", code)
-				}
-			}
-			if flood.codes["503"] > 0 && flood.retryAfter != flood.codes["503"] {
-				b.Errorf("%d of %d 503s had Retry-After", flood.retryAfter, flood.codes["503"])
-			}
-			if e.router.errs.Load() > 0 {
-				b.Errorf("%d routing passes failed", e.router.errs.Load())
+			checkFlood(b, flood)
+			routed, failed := e.stop(b)
+			if failed > 0 {
+				b.Errorf("%d routing passes failed", failed)
 			}
 			b.ReportMetric(float64(single.rate), "single-req/s")
 			b.ReportMetric(ms(single.p99), "single-p99-ms")
@@ -319,8 +293,21 @@ func BenchmarkAPILoad(b *testing.B) {
 			b.ReportMetric(float64(flood.codes["503"]), "flood-503s")
 			b.ReportMetric(flood.rssMiB, "flood-peak-RSS-MiB")
 			b.ReportMetric(rssStart, "start-RSS-MiB")
-			b.ReportMetric(float64(e.router.decided.Load()), "routed-leads")
+			b.ReportMetric(float64(routed), "routed-leads")
 		})
+	}
+}
+
+// checkFlood: a flood is answered 200 or 503, every 503 with Retry-After.
+func checkFlood(b *testing.B, flood stepResult) {
+	b.Helper()
+	for code := range flood.codes {
+		if code != "200" && code != "503" && code != "0" {
+			b.Errorf("flood answered %s; want only 200 and 503 (0: the client's own timeout)", code)
+		}
+	}
+	if flood.codes["503"] > 0 && flood.retryAfter != flood.codes["503"] {
+		b.Errorf("%d of %d 503s had Retry-After", flood.retryAfter, flood.codes["503"])
 	}
 }
 
@@ -332,23 +319,64 @@ func envInt(key string, def int) int {
 	return def
 }
 
-// BenchmarkAPIMillionLeads is the memory goal: the process serving the API and running the routing
-// pass over a SQLite store of a million leads (closed ones, as in a store that has run for a while:
-// seeded as described below) stays under 150 MiB resident
-// while it takes single and batch upserts (LEADOPS_LOAD_SINGLE_RATE requests a second for 10 s, then
-// LEADOPS_LOAD_BATCH_RATE batches of 100) and is then flooded. LEADOPS_LOAD_LEADS changes the million.
+// BenchmarkAPIMillionLeads is the memory goal: the server process (API and routing pass) over a
+// store of a million leads (closed ones, as in a store that has run for a while: seeded as described
+// in seedLeads) stays under 150 MiB resident while it takes single and batch upserts
+// (LEADOPS_LOAD_SINGLE_RATE requests a second for 10 s, then LEADOPS_LOAD_BATCH_RATE batches of 100)
+// and is then flooded, on each store. LEADOPS_LOAD_LEADS changes the million.
 func BenchmarkAPIMillionLeads(b *testing.B) {
 	n := envInt("LEADOPS_LOAD_LEADS", 1_000_000)
-	path := filepath.Join(b.TempDir(), "leads.db")
-	dsn := "sqlite://" + path
-	st, err := storeopen.Open(context.Background(), dsn, store.Options{})
+	for _, backend := range []string{"sqlite", "postgres"} {
+		b.Run(backend, func(b *testing.B) {
+			dsn := newLoadDSN(b, backend)
+			start := time.Now()
+			viaStore := seedLeads(b, dsn, n)
+			b.Logf("seeded %d leads in %s (%d through the store's batch upsert, the rest copied in SQL), all closed",
+				n, time.Since(start).Round(time.Second), viaStore)
+
+			e := startLoadEnv(b, dsn)
+			pid := e.proc.pid()
+			// Idle: after the routing pass that starts with the process has found nothing to do.
+			if _, ok := e.pendingDrained(b); !ok {
+				b.Fatal("the seeded store has leads waiting for routing")
+			}
+			time.Sleep(2 * time.Second)
+			idle := vmRSS(pid)
+			single := e.attack(b, "single", 0, envInt("LEADOPS_LOAD_SINGLE_RATE", 100), 10*time.Second)
+			b.Log(single)
+			batch := e.attack(b, "batch", loadBatch, envInt("LEADOPS_LOAD_BATCH_RATE", 10), 10*time.Second)
+			b.Log(batch)
+			flood := e.attack(b, "flood", loadBatch, 200, 5*time.Second)
+			b.Log(flood)
+			checkFlood(b, flood)
+			peak := peakRSS(pid)
+			routed, failed := e.stop(b)
+			if failed > 0 {
+				b.Errorf("%d routing passes failed", failed)
+			}
+			b.Logf("%d leads in the store: server RSS %.0f MiB idle, peak %.0f MiB under load and flood (goal: under 150 MiB); %d leads routed",
+				n, idle, peak, routed)
+			b.ReportMetric(float64(n), "leads")
+			b.ReportMetric(idle, "idle-RSS-MiB")
+			b.ReportMetric(peak, "peak-RSS-MiB")
+			if peak >= 150 {
+				b.Errorf("peak RSS %.0f MiB with %d leads in the store, over the 150 MiB goal", peak, n)
+			}
+		})
+	}
+}
+
+// seedLeads fills the empty store at dsn with n closed leads and returns how many went through the
+// store. The first ones go through the store's batch upsert (audit entries, feed, everything a real
+// lead has); the rest are copied from them in SQL, which is minutes faster than a million upserts.
+func seedLeads(b *testing.B, dsn string, n int) (viaStore int) {
+	b.Helper()
+	ctx := context.Background()
+	st, err := storeopen.Open(ctx, dsn, store.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	// The first leads go through the store's batch upsert (audit entries, feed, everything a real
-	// lead has); the rest are copied from them in SQL, which is minutes faster than a million upserts.
-	start := time.Now()
-	viaStore := min(n, 20_000)
+	viaStore = min(n, 20_000)
 	const chunk = 5000
 	ins := make([]store.LeadInput, 0, chunk)
 	for i := 0; i < viaStore; i += chunk {
@@ -358,24 +386,40 @@ func BenchmarkAPIMillionLeads(b *testing.B) {
 				Company: fmt.Sprintf("Company %d", j%997), Country: "DE", Employees: int64(j % 5000), Score: int64(j % 100), Source: "import",
 				Attributes: map[string]any{"plan": "pro"}})
 		}
-		if _, err := st.UpsertLeads(context.Background(), ins, "seed"); err != nil {
+		if _, err := st.UpsertLeads(ctx, ins, "seed"); err != nil {
 			b.Fatal(err)
 		}
 	}
-	st.Close()
+	if err := st.Close(); err != nil {
+		b.Fatal(err)
+	}
+	if path, ok := strings.CutPrefix(dsn, "sqlite://"); ok {
+		seedSQLite(b, path, viaStore, n)
+	} else {
+		seedPostgres(b, dsn, viaStore, n)
+	}
+	return viaStore
+}
+
+// seedSQLite copies leads viaStore..n-1 in SQL and closes every lead.
+func seedSQLite(b *testing.B, path string, viaStore, n int) {
+	b.Helper()
 	db, err := sql.Open("sqlite", path)
 	if err != nil {
 		b.Fatal(err)
 	}
-	if _, err := db.Exec(`WITH RECURSIVE k(n) AS (SELECT ? UNION ALL SELECT n + 1 FROM k WHERE n + 1 < ?)
+	defer db.Close()
+	if n > viaStore {
+		if _, err := db.Exec(`WITH RECURSIVE k(n) AS (SELECT ? UNION ALL SELECT n + 1 FROM k WHERE n + 1 < ?)
 		INSERT INTO leads (id, external_id, email, company, country, employees, score, source, attributes, stage,
 			created_at, updated_at, qualified_at, closed_at, reason, policy)
 		SELECT 'seed-id-' || n, 'seed-' || n, 'seed' || n || '@example' || (n % 997) || '.com', 'Company ' || (n % 997),
 			'DE', n % 5000, n % 100, 'import', '{"plan":"pro"}', 'disqualified',
 			1767225600000000 + n * 1000000, 1767225600000000 + n * 1000000, NULL, 1767225600000000 + n * 1000000,
 			'score below 30', 'load/inbound'
-		FROM k`, viaStore, n); err != nil && n > viaStore {
-		b.Fatal(err)
+		FROM k`, viaStore, n); err != nil {
+			b.Fatal(err)
+		}
 	}
 	if _, err := db.Exec(`UPDATE leads SET stage = 'disqualified' WHERE stage = 'new'`); err != nil {
 		b.Fatal(err)
@@ -384,52 +428,59 @@ func BenchmarkAPIMillionLeads(b *testing.B) {
 	if err := db.QueryRow(`SELECT count(*) FROM leads`).Scan(&count); err != nil || count != n {
 		b.Fatalf("the store holds %d leads (%v), want %d", count, err, n)
 	}
-	db.Close()
-	b.Logf("seeded %d leads in %s (%d through the store's batch upsert, the rest copied in SQL), all closed",
-		n, time.Since(start).Round(time.Second), viaStore)
+}
 
-	st, err = storeopen.Open(context.Background(), dsn, store.Options{})
+// seedPostgres copies leads viaStore..n-1 in SQL (ids: md5 of the external id, as uuids; times one
+// second apart from 2026-01-01, as in seedSQLite), closes every lead, and vacuums the table as
+// autovacuum would have in a store that has run for a while.
+func seedPostgres(b *testing.B, dsn string, viaStore, n int) {
+	b.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer st.Close()
-	debug.FreeOSMemory()
-	resetPeakRSS()
-	e := startLoadEnv(b, st, nil)
-	idle := vmRSS()
-	single := e.attack(b, "single", 0, envInt("LEADOPS_LOAD_SINGLE_RATE", 100), 10*time.Second)
-	b.Log(single)
-	batch := e.attack(b, "batch", loadBatch, envInt("LEADOPS_LOAD_BATCH_RATE", 10), 10*time.Second)
-	b.Log(batch)
-	flood := e.attack(b, "flood", loadBatch, 200, 5*time.Second)
-	b.Log(flood)
-	peak := peakRSS()
-	b.Logf("%d leads in the store: RSS %.0f MiB idle, peak %.0f MiB under load and flood (goal: under 150 MiB)", n, idle, peak)
-	b.ReportMetric(float64(n), "leads")
-	b.ReportMetric(idle, "idle-RSS-MiB")
-	b.ReportMetric(peak, "peak-RSS-MiB")
-	if peak >= 150 {
-		b.Errorf("peak RSS %.0f MiB with %d leads in the store, over the 150 MiB goal", peak, n)
+	defer conn.Close(ctx)
+	if n > viaStore {
+		if _, err := conn.Exec(ctx, `INSERT INTO leads (id, external_id, email, company, country, employees, score, source,
+			attributes, stage, created_at, updated_at, closed_at, reason, policy)
+		SELECT md5('seed-' || n)::uuid, 'seed-' || n, 'seed' || n || '@example' || (n % 997) || '.com', 'Company ' || (n % 997),
+			'DE', n % 5000, n % 100, 'import', '{"plan":"pro"}', 'disqualified',
+			t, t, t, 'score below 30', 'load/inbound'
+		FROM generate_series($1::bigint, $2::bigint - 1) AS n,
+			LATERAL (SELECT timestamptz '2026-01-01 00:00:00+00' + n * interval '1 second' AS t) AS times`, viaStore, n); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if _, err := conn.Exec(ctx, `UPDATE leads SET stage = 'disqualified' WHERE stage = 'new'`); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, `VACUUM ANALYZE leads`); err != nil {
+		b.Fatal(err)
+	}
+	var count int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM leads`).Scan(&count); err != nil || count != n {
+		b.Fatalf("the store holds %d leads (%v), want %d", count, err, n)
 	}
 }
 
-// rssSampler records the highest VmRSS while it runs.
+// rssSampler records the highest VmRSS of a process while it runs.
 type rssSampler struct {
 	stopc chan struct{}
 	done  chan float64
 }
 
-func sampleRSS() *rssSampler {
+func sampleRSS(pid int) *rssSampler {
 	s := &rssSampler{stopc: make(chan struct{}), done: make(chan float64, 1)}
 	go func() {
-		peak := vmRSS()
+		peak := vmRSS(pid)
 		for {
 			select {
 			case <-s.stopc:
-				s.done <- max(peak, vmRSS())
+				s.done <- max(peak, vmRSS(pid))
 				return
 			case <-time.After(50 * time.Millisecond):
-				peak = max(peak, vmRSS())
+				peak = max(peak, vmRSS(pid))
 			}
 		}
 	}()
@@ -441,20 +492,14 @@ func (s *rssSampler) stop() float64 {
 	return <-s.done
 }
 
-var procMu sync.Mutex
-
-// procStatus reads a kB field of /proc/self/status in MiB (0 where there is no /proc).
-func procStatus(field string) float64 {
-	procMu.Lock()
-	defer procMu.Unlock()
-	f, err := os.Open("/proc/self/status")
+// procStatus reads a kB field of /proc/<pid>/status in MiB (0 where there is no /proc).
+func procStatus(pid int, field string) float64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), field+":"); ok {
+	for line := range strings.Lines(string(data)) {
+		if rest, ok := strings.CutPrefix(line, field+":"); ok {
 			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
 			return kb / 1024
 		}
@@ -462,8 +507,6 @@ func procStatus(field string) float64 {
 	return 0
 }
 
-func vmRSS() float64   { return procStatus("VmRSS") }
-func peakRSS() float64 { return procStatus("VmHWM") }
-
-// resetPeakRSS starts VmHWM afresh (Linux: writing 5 to clear_refs), so seeding does not count.
-func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0o200) }
+// vmRSS is the resident memory of process pid now, in MiB; peakRSS its highest since it started.
+func vmRSS(pid int) float64   { return procStatus(pid, "VmRSS") }
+func peakRSS(pid int) float64 { return procStatus(pid, "VmHWM") }
