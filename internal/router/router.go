@@ -333,6 +333,11 @@ func (r *Router) finishPage(p *pass, c *pageCommit) error {
 	ok := make(map[string]bool, len(c.applied))
 	for _, l := range c.applied {
 		ok[l.ID] = true
+		// The commit bumped the lead's version, so its memo can never match again: drop it now
+		// rather than at the end of the next complete pass. Behind a long queue every pass stops at
+		// its budget, and the memos of all the leads routed meanwhile (each holding the lead's CEL
+		// view) would pile up in memory.
+		delete(r.matches, l.ID)
 	}
 	for i, d := range c.decisions {
 		l := c.changes[i].Lead
