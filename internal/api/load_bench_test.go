@@ -89,7 +89,10 @@ func (e *loadEnv) stop(b *testing.B) (decided, failed int64) {
 }
 
 // routerLoop runs routing passes as the manager's router controller does: a pass whenever the store
-// reports a change, and another at once while a pass was cut short by its time budget.
+// reports a change, and another at once while a pass was cut short by its time budget. As the
+// manager's wakeups do, the store's changes are read as they come and coalesced into one wake-up: a
+// burst of changes costs one more pass, not a pass per changed lead, and the subscription does not
+// pile up the ids of a flood.
 type routerLoop struct {
 	cancel  context.CancelFunc
 	done    chan struct{}
@@ -117,6 +120,15 @@ func startRouterLoop(b testing.TB, st store.Backend) *routerLoop {
 	if err != nil {
 		b.Fatal(err)
 	}
+	wakec := make(chan struct{}, 1)
+	go func() {
+		for range changes { // closed when ctx ends
+			select {
+			case wakec <- struct{}{}:
+			default:
+			}
+		}
+	}()
 	rl := &routerLoop{cancel: cancel, done: make(chan struct{})}
 	r := &router.Router{Store: st}
 	go func() {
@@ -136,7 +148,7 @@ func startRouterLoop(b testing.TB, st store.Backend) *routerLoop {
 			}
 			select {
 			case <-ctx.Done():
-			case <-changes:
+			case <-wakec:
 			case <-time.After(time.Second): // the controller's periodic resync
 			}
 		}
