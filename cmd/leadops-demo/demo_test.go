@@ -1,8 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
+	"github.com/leadops/leadops/internal/testutil/syncbuf"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -23,24 +22,6 @@ import (
 
 	leadopsv1 "github.com/leadops/leadops/api/v1alpha1"
 )
-
-// syncBuffer collects a subprocess's output while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // children returns the pids of the running processes whose parent is pid, by command name.
 func children(t *testing.T, pid int) map[int]string {
@@ -106,7 +87,7 @@ func TestDemoShowsRoutingBreachesAndGoalsThenStopsCleanly(t *testing.T) {
 	dir := filepath.Join(tmp, "demo")
 	// --duration is a backstop: the test interrupts it well before.
 	cmd := exec.Command(bin, "--dir", dir, "--speed", "120", "--duration", "150s", "--status-every", "5s")
-	var out syncBuffer
+	var out syncbuf.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/leadops/leadops/internal/testutil/syncbuf"
 	"io"
 	"net"
 	"os"
@@ -124,7 +125,7 @@ type serverProc struct {
 	cmd    *exec.Cmd
 	stdin  io.WriteCloser
 	lines  chan string // its stdout after the "listening" line
-	stderr *syncBuffer
+	stderr *syncbuf.Buffer
 	url    string
 	once   sync.Once
 	// Set by stop: the routing decisions made and the routing passes that failed.
@@ -141,7 +142,7 @@ func startServerProcess(b testing.TB, dsn string) *serverProc {
 		name := strings.NewReplacer("/", "-", " ", "_").Replace(b.Name()) + ".pprof"
 		cmd.Env = append(cmd.Env, loadHeapFileEnv+"="+filepath.Join(dir, name))
 	}
-	p := &serverProc{cmd: cmd, lines: make(chan string, 256), stderr: &syncBuffer{}}
+	p := &serverProc{cmd: cmd, lines: make(chan string, 256), stderr: &syncbuf.Buffer{}}
 	cmd.Stderr = p.stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -213,22 +214,4 @@ func (p *serverProc) stop(b testing.TB) {
 			b.Errorf("the server process did not stop within a minute of its stdin closing: %s", p.stderr)
 		}
 	})
-}
-
-// syncBuffer is a bytes.Buffer safe for the process's writes beside the benchmark's reads.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return strings.TrimSpace(s.buf.String())
 }
