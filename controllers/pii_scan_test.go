@@ -17,8 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-logr/logr"
-	"github.com/go-logr/logr/funcr"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
 	corev1 "k8s.io/api/core/v1"
@@ -32,6 +30,7 @@ import (
 	"github.com/leadops/leadops/internal/events"
 	"github.com/leadops/leadops/internal/lead"
 	"github.com/leadops/leadops/internal/store"
+	"github.com/leadops/leadops/internal/testutil/syncbuf"
 )
 
 // piiPeople are the scenario's people. Their details are distinctive enough that any appearance
@@ -67,26 +66,6 @@ func digits(s string) string {
 	}, s)
 }
 
-// capturedLog collects every log line, at every verbosity.
-type capturedLog struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (c *capturedLog) logger() logr.Logger {
-	return funcr.New(func(prefix, args string) {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		c.buf.WriteString(prefix + " " + args + "\n")
-	}, funcr.Options{Verbosity: 10})
-}
-
-func (c *capturedLog) String() string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.buf.String()
-}
-
 // TestNoPersonalDataOutsideTheStore runs a routing scenario with people whose details are distinctive
 // (leads through the API with scoped tokens, routing by the sample policy, a rep's activities, refused
 // and invalid requests) and then scans what leaves the store other than the API's authorized answers:
@@ -98,11 +77,11 @@ func (c *capturedLog) String() string {
 func TestNoPersonalDataOutsideTheStore(t *testing.T) {
 	for _, backend := range backends {
 		t.Run(backend, func(t *testing.T) {
-			logs := &capturedLog{}
+			logs := &syncbuf.Buffer{}
 			clk := clock.NewFake(testNow)
 			st, _ := openStore(t, backend, clk)
 			ns := newNamespace(t)
-			startManagerLogging(t, ns, st, clk, logs.logger())
+			startManagerLogging(t, ns, st, clk, logs.Logger(10))
 			mustCreateSamples(t, ns, "team_", "leadpolicy")
 
 			// An event subscription (without personalData) delivers every lead event to this receiver.
@@ -126,7 +105,7 @@ func TestNoPersonalDataOutsideTheStore(t *testing.T) {
 			deliveryDone := make(chan struct{})
 			go func() {
 				defer close(deliveryDone)
-				_ = events.NewDeliverer(sub, st, st, events.Options{Log: logs.logger().WithName("events"),
+				_ = events.NewDeliverer(sub, st, st, events.Options{Log: logs.Logger(10).WithName("events"),
 					Poll: 50 * time.Millisecond, Metrics: events.NewMetrics()}).Run(dctx)
 			}()
 			t.Cleanup(func() { stopDelivery(); <-deliveryDone })
@@ -140,7 +119,7 @@ func TestNoPersonalDataOutsideTheStore(t *testing.T) {
 			if err := os.WriteFile(tokens, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			srv, err := api.NewServer(Instrument(st), api.Options{TokenFile: tokens, Clock: clk.Now, Logger: logs.logger().WithName("api")})
+			srv, err := api.NewServer(Instrument(st), api.Options{TokenFile: tokens, Clock: clk.Now, Logger: logs.Logger(10).WithName("api")})
 			if err != nil {
 				t.Fatal(err)
 			}

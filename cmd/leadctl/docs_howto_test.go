@@ -66,19 +66,7 @@ func TestDocsCommandsRun(t *testing.T) {
 	if len(howto) < 8 || len(readme) < 4 {
 		t.Fatalf("found %d leadctl lines in %s and %d in the README's %q block; the extraction is broken", len(howto), howtoPath, len(readme), readmeMergeHeader)
 	}
-	sh, err := exec.LookPath("sh")
-	if err != nil {
-		t.Fatal("no sh on PATH: the documented commands are run by a POSIX shell")
-	}
-	work, bin := t.TempDir(), t.TempDir()
-	buildBinary(t, bin, "leadctl")
-	repoConfig, err := filepath.Abs(filepath.Join("..", "..", "config"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink(repoConfig, filepath.Join(work, "config")); err != nil {
-		t.Fatal(err)
-	}
+	sh, work, bin := docWorkdir(t)
 	// The store: a lead the samples route, one their gate refuses, created now, so that the 30-day
 	// preview window holds them; crm-1 is the lead the explain lines name.
 	dbPath := filepath.Join(work, "leads.db")
@@ -134,4 +122,25 @@ func TestDocsCommandsRun(t *testing.T) {
 			}
 		})
 	}
+}
+
+// docWorkdir is where the documented commands run: the shell that runs them, a work directory whose
+// config/ is the repository's (so config/samples paths work as printed) and a bin directory holding
+// leadctl built from this package.
+func docWorkdir(t *testing.T) (sh, work, bin string) {
+	t.Helper()
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Fatal("no sh on PATH: the documented commands are run by a POSIX shell")
+	}
+	work, bin = t.TempDir(), t.TempDir()
+	buildBinary(t, bin, "leadctl")
+	repoConfig, err := filepath.Abs(filepath.Join("..", "..", "config"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(repoConfig, filepath.Join(work, "config")); err != nil {
+		t.Fatal(err)
+	}
+	return sh, work, bin
 }

@@ -24,19 +24,7 @@ func TestExperimentDocCommandsRun(t *testing.T) {
 	if len(lines) < 5 {
 		t.Fatalf("found %d leadctl lines in %s; the extraction is broken", len(lines), doc)
 	}
-	sh, err := exec.LookPath("sh")
-	if err != nil {
-		t.Fatal("no sh on PATH: the documented commands are run by a POSIX shell")
-	}
-	work, bin := t.TempDir(), t.TempDir()
-	buildBinary(t, bin, "leadctl")
-	repoConfig, err := filepath.Abs(filepath.Join("..", "..", "config"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink(repoConfig, filepath.Join(work, "config")); err != nil {
-		t.Fatal(err)
-	}
+	sh, work, bin := docWorkdir(t)
 	dbPath := filepath.Join(work, "leads.db")
 	st := openSQLite(t, dbPath, store.Options{})
 	seedArm(t, st, "default/spring-threshold", "sdr-first", 120, 30, 10, 5000, 40*time.Minute)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"github.com/leadops/leadops/internal/testutil/syncbuf"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -21,6 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	leadopsv1 "github.com/leadops/leadops/api/v1alpha1"
+	"github.com/leadops/leadops/internal/testutil/syncbuf"
 )
 
 // children returns the pids of the running processes whose parent is pid, by command name.

@@ -11,17 +11,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/go-logr/logr"
-	"github.com/go-logr/logr/funcr"
 
 	"github.com/leadops/leadops/internal/api"
 	"github.com/leadops/leadops/internal/api/client"
 	"github.com/leadops/leadops/internal/lead"
 	"github.com/leadops/leadops/internal/store"
+	"github.com/leadops/leadops/internal/testutil/syncbuf"
 )
 
 // testNow is the pinned clock of the API under test.
@@ -35,32 +32,12 @@ const (
 	tokenFile    = "# API tokens\n\nhubspot:" + tokenHubspot + "\n  alice : " + tokenAlice + "  \n" + tokenBare + "\n"
 )
 
-// logBuffer collects the server's log lines so tests can check that no personal data is logged.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) logger() logr.Logger {
-	return funcr.New(func(prefix, args string) {
-		b.mu.Lock()
-		defer b.mu.Unlock()
-		b.buf.WriteString(prefix + " " + args + "\n")
-	}, funcr.Options{Verbosity: 1})
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // testServer is an API server on 127.0.0.1 with its store and token file.
 type testServer struct {
 	url       string
 	store     store.Backend
 	tokenPath string
-	logs      *logBuffer
+	logs      *syncbuf.Buffer
 	hubspot   *client.Client // authenticated as "hubspot"
 	alice     *client.Client // authenticated as "alice"
 }
@@ -73,9 +50,9 @@ func startServer(t *testing.T, st store.Backend, mutate func(*api.Options)) *tes
 	if err := os.WriteFile(tokenPath, []byte(tokenFile), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	logs := &logBuffer{}
+	logs := &syncbuf.Buffer{}
 	opts := api.Options{TokenFile: tokenPath, MaxBodyBytes: 64 << 10, Clock: func() time.Time { return testNow },
-		Logger: logs.logger()}
+		Logger: logs.Logger(1)}
 	if mutate != nil {
 		mutate(&opts)
 	}

@@ -14,7 +14,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/leadops/leadops/internal/testutil/syncbuf"
 	"io"
 	"net"
 	"os"
@@ -34,6 +33,7 @@ import (
 	"github.com/leadops/leadops/internal/api"
 	"github.com/leadops/leadops/internal/store"
 	"github.com/leadops/leadops/internal/store/storeopen"
+	"github.com/leadops/leadops/internal/testutil/syncbuf"
 )
 
 const (

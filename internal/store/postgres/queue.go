@@ -148,7 +148,7 @@ SELECT (SELECT count(*) FROM done), (SELECT count(*) FROM n)`
 // CommitDecisions writes the decisions in one transaction and three round trips whatever their
 // number: lock and read the leads' stage and version (in id order, so two committers never
 // deadlock), check each decision in Go (core.PrepareDecision, as Update does), then pipeline the
-// set-based UPDATE, the audit insert and the notifications.
+// set-based UPDATE (which also sends the notifications) and the audit insert.
 func (s *Store) CommitDecisions(ctx context.Context, ds []store.Decision) ([]*lead.Lead, []string, error) {
 	ids, err := core.DecisionsInput(ds)
 	if err != nil {
